@@ -1,0 +1,55 @@
+# Abrazo: `make demo` to try it, `make test` to prove it. Everything installs into .venv from the
+# locked requirements; nothing needs to be installed by hand except Python 3.11.
+PORT ?= 8000
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+ABRAZO := $(BIN)/abrazo
+STAMP := $(VENV)/.installed-stamp
+DEMO_MFA_CODE ?= 000000
+
+.PHONY: install demo serve test test-fast test-browser lint messages makemessages bench clean-demo
+
+install: $(STAMP)
+
+$(STAMP): requirements/base.txt requirements/dev.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Abrazo needs Python 3.11 ($(PYTHON)) on PATH"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/base.txt -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+# Compile the Spanish catalogue when gettext is present; the compiled .mo is committed as a fallback.
+messages: install
+	@if command -v msgfmt >/dev/null 2>&1; then cd abrazo && ../$(ABRAZO) compilemessages -l es >/dev/null; fi
+
+makemessages: install
+	cd abrazo && ../$(ABRAZO) makemessages -l es --no-location --no-obsolete --ignore "static/*"
+
+demo: install messages
+	$(ABRAZO) migrate --noinput
+	$(ABRAZO) createcachetable
+	$(ABRAZO) collectstatic --noinput >/dev/null
+	$(ABRAZO) demo
+	@echo "Serving Abrazo on http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
+	ABRAZO_DEMO_MFA_CODE=$(DEMO_MFA_CODE) $(ABRAZO) demo_serve --port $(PORT)
+
+test: install messages
+	ABRAZO_ENV=test $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: install
+	ABRAZO_ENV=test $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+
+test-browser: install messages
+	ABRAZO_ENV=test $(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	ABRAZO_ENV=test $(ABRAZO) makemigrations --check --dry-run
+
+bench: install
+	$(BIN)/python bench/list_page.py
+
+clean-demo:
+	rm -f var/abrazo.sqlite3 var/abrazo.sqlite3-wal var/abrazo.sqlite3-shm

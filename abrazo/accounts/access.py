@@ -1,0 +1,225 @@
+"""The one place that decides who may do what to which record.
+
+The decision is a table, POLICY: for each permission, the roles that hold it and, for each role,
+the *scope* of records it reaches (the whole network, the coordinator's region, the staff member's
+own program...). A scope becomes a database filter through SCOPE_PATHS, which says for each model
+how to walk from the record to its network, region, county, program, agency or person. Lists,
+detail pages, counts and exports all ask `visible()`, so "listed" and "may open" cannot disagree.
+
+Deny by default: a permission not in the table, a role not listed for it, or a model with no path
+for the scope gives nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from abrazo.accounts.models import Membership, Role
+
+M = TypeVar("M", bound=models.Model)
+
+
+class Scope(StrEnum):
+    NETWORK = "network"  # everything in the membership's network
+    REGION = "region"  # records in the membership's region
+    AGENCY = "agency"  # records belonging to the membership's agency
+    PROGRAM = "program"  # records of the membership's own program
+    SERVED_COUNTIES = "served_counties"  # records in counties the consultant serves
+    SUPERVISEES = "supervisees"  # records in counties served by the supervisor's consultants, and those consultants
+    SELF = "self"  # the person's own record
+
+
+ADMIN = Role.NETWORK_ADMIN
+COORDINATOR = Role.REGIONAL_COORDINATOR
+SUPERVISOR = Role.SUPERVISOR
+CONSULTANT = Role.CONSULTANT
+PROGRAM_STAFF = Role.PROGRAM_STAFF
+EVALUATOR = Role.EVALUATOR
+
+# permission -> {role: scope}. Reading this table is reading the access policy of Abrazo.
+POLICY: dict[str, dict[Role, Scope]] = {
+    # Reference geography and the network's own structure.
+    "region.view": {
+        ADMIN: Scope.NETWORK, COORDINATOR: Scope.NETWORK, SUPERVISOR: Scope.NETWORK,
+        CONSULTANT: Scope.NETWORK, EVALUATOR: Scope.NETWORK,
+    },
+    "region.edit": {ADMIN: Scope.NETWORK},
+    "agency.view": {
+        ADMIN: Scope.NETWORK, COORDINATOR: Scope.NETWORK, SUPERVISOR: Scope.NETWORK, CONSULTANT: Scope.AGENCY,
+    },
+    "agency.create": {ADMIN: Scope.NETWORK},
+    "agency.edit": {ADMIN: Scope.NETWORK},
+    # Programs are organisations, not people: evaluators may browse them (never their staff).
+    "program.view": {
+        ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, SUPERVISOR: Scope.SUPERVISEES,
+        CONSULTANT: Scope.SERVED_COUNTIES, PROGRAM_STAFF: Scope.PROGRAM, EVALUATOR: Scope.NETWORK,
+    },
+    # Checked against the Region a new program would belong to.
+    "program.create": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION},
+    "program.edit": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, PROGRAM_STAFF: Scope.PROGRAM},
+    "classroom.view": {
+        ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, SUPERVISOR: Scope.SUPERVISEES,
+        CONSULTANT: Scope.SERVED_COUNTIES, PROGRAM_STAFF: Scope.PROGRAM,
+    },
+    # Checked against the Program the classroom or staff member belongs (or would belong) to.
+    "classroom.edit": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, PROGRAM_STAFF: Scope.PROGRAM},
+    "staff.view": {
+        ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, SUPERVISOR: Scope.SUPERVISEES,
+        CONSULTANT: Scope.SERVED_COUNTIES, PROGRAM_STAFF: Scope.PROGRAM,
+    },
+    "staff.edit": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, PROGRAM_STAFF: Scope.PROGRAM},
+    # Consultants are staff of the network; program staff and evaluators do not browse them.
+    "consultant.view": {
+        ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, SUPERVISOR: Scope.SUPERVISEES, CONSULTANT: Scope.SELF,
+    },
+    "consultant.create": {ADMIN: Scope.NETWORK},  # checked against the Region
+    "consultant.edit": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION},
+    "audit.view": {ADMIN: Scope.NETWORK},
+    "admin_site.use": {ADMIN: Scope.NETWORK},
+}
+
+# model label -> {scope: lookup path from the model to the thing the scope names}.
+SCOPE_PATHS: dict[str, dict[Scope, str]] = {
+    "directory.region": {Scope.NETWORK: "network_id", Scope.REGION: "pk"},
+    "directory.agency": {Scope.NETWORK: "network_id", Scope.REGION: "region_id", Scope.AGENCY: "pk"},
+    "directory.program": {
+        Scope.NETWORK: "network_id", Scope.REGION: "region_id", Scope.PROGRAM: "pk",
+        Scope.SERVED_COUNTIES: "county_id", Scope.SUPERVISEES: "county_id",
+    },
+    "directory.classroom": {
+        Scope.NETWORK: "program__network_id", Scope.REGION: "program__region_id", Scope.PROGRAM: "program_id",
+        Scope.SERVED_COUNTIES: "program__county_id", Scope.SUPERVISEES: "program__county_id",
+    },
+    "directory.programstaff": {
+        Scope.NETWORK: "program__network_id", Scope.REGION: "program__region_id", Scope.PROGRAM: "program_id",
+        Scope.SERVED_COUNTIES: "program__county_id", Scope.SUPERVISEES: "program__county_id",
+    },
+    "directory.consultantprofile": {
+        Scope.NETWORK: "network_id", Scope.REGION: "region_id", Scope.AGENCY: "agency_id",
+        Scope.SELF: "user_id", Scope.SUPERVISEES: "supervisor_id",
+    },
+    "audit.accessevent": {Scope.NETWORK: "network_id"},
+}
+
+NOTHING = Q(pk__in=[])
+
+
+def _label(model: type[models.Model]) -> str:
+    return f"{model._meta.app_label}.{model._meta.model_name}"
+
+
+def _memberships(user: Any) -> list[Membership]:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    return user.active_memberships
+
+
+def _served_county_ids(user: Any) -> QuerySet[Any]:
+    from abrazo.directory.models import ConsultantProfile
+
+    return ConsultantProfile.counties.through.objects.filter(
+        consultantprofile__user=user, consultantprofile__is_active=True
+    ).values("county_id")
+
+
+def _supervisee_county_ids(user: Any) -> QuerySet[Any]:
+    from abrazo.directory.models import ConsultantProfile
+
+    return ConsultantProfile.counties.through.objects.filter(
+        consultantprofile__supervisor=user, consultantprofile__is_active=True
+    ).values("county_id")
+
+
+def _scope_filter(user: Any, membership: Membership, scope: Scope, paths: dict[Scope, str]) -> Q:
+    path = paths.get(scope)
+    if path is None:
+        return NOTHING
+    # Every scope stays inside the membership's network (the tenant boundary).
+    network_path = paths.get(Scope.NETWORK)
+    in_network = Q(**{network_path: membership.network_id}) if network_path else Q()
+    if scope == Scope.NETWORK:
+        return in_network
+    if scope == Scope.REGION:
+        return in_network & Q(**{path: membership.region_id}) if membership.region_id else NOTHING
+    if scope == Scope.AGENCY:
+        if membership.agency_id:
+            return in_network & Q(**{path: membership.agency_id})
+        if membership.role == CONSULTANT:  # a consultant's agency is on their profile
+            profile = getattr(user, "consultant_profile", None)
+            return in_network & Q(**{path: profile.agency_id}) if profile else NOTHING
+        return NOTHING
+    if scope == Scope.PROGRAM:
+        return in_network & Q(**{path: membership.program_id}) if membership.program_id else NOTHING
+    if scope == Scope.SERVED_COUNTIES:
+        return in_network & Q(**{f"{path}__in": _served_county_ids(user)})
+    if scope == Scope.SUPERVISEES:
+        if path == "supervisor_id":
+            return in_network & Q(supervisor_id=user.pk)
+        return in_network & Q(**{f"{path}__in": _supervisee_county_ids(user)})
+    if scope == Scope.SELF:
+        return in_network & Q(**{path: user.pk})
+    return NOTHING
+
+
+def scope_q(user: Any, permission: str, model: type[models.Model]) -> Q:
+    """The filter selecting the records of `model` on which `user` holds `permission`."""
+    grants = POLICY.get(permission)
+    paths = SCOPE_PATHS.get(_label(model))
+    if not grants or paths is None:
+        return NOTHING
+    combined: Q | None = None
+    for membership in _memberships(user):
+        scope = grants.get(Role(membership.role))
+        if scope is None:
+            continue
+        piece = _scope_filter(user, membership, scope, paths)
+        combined = piece if combined is None else combined | piece
+    return combined if combined is not None else NOTHING
+
+
+def visible(user: Any, permission: str, queryset: QuerySet[M]) -> QuerySet[M]:
+    """Narrow a queryset to the records the user holds the permission on."""
+    return queryset.filter(scope_q(user, permission, queryset.model))
+
+
+def has_permission(user: Any, permission: str) -> bool:
+    """Whether any of the user's roles holds the permission somewhere (navigation, buttons)."""
+    grants = POLICY.get(permission, {})
+    return any(Role(m.role) in grants for m in _memberships(user))
+
+
+def can(user: Any, permission: str, obj: models.Model) -> bool:
+    """Whether the user holds the permission on this record (one indexed query)."""
+    if obj.pk is None:
+        return False
+    return visible(user, permission, type(obj)._default_manager.filter(pk=obj.pk)).exists()
+
+
+def require(user: Any, permission: str, obj: models.Model) -> None:
+    """Refuse with PermissionDenied; callers that must hide existence use `get_or_404` instead."""
+    if not can(user, permission, obj):
+        raise PermissionDenied(permission)
+
+
+def get_or_404(user: Any, permission: str, queryset: QuerySet[M], **lookup: Any) -> M:
+    """Fetch one record in the user's scope, or answer 404 so that existence is not revealed."""
+    try:
+        return visible(user, permission, queryset).get(**lookup)
+    except (queryset.model.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
+        from abrazo.audit import services as audit
+
+        audit.record_denied(
+            user=user, object_type=_label(queryset.model), object_id=str(lookup.get("pk", ""))[:64]
+        )
+        raise Http404 from exc
+
+
+def roles_with(permission: str) -> Iterable[Role]:
+    return POLICY.get(permission, {}).keys()

@@ -1,0 +1,41 @@
+"""Role-aware navigation: a link appears only when the person holds the permission behind it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from abrazo.accounts import access
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    active: bool
+
+
+# (label, url name, permission or None for everyone signed in)
+NAVIGATION = [
+    (_("Dashboard"), "core:home", None),
+    (_("Programs"), "directory:program-list", "program.view"),
+    (_("Consultants"), "directory:consultant-list", "consultant.view"),
+    (_("Agencies"), "directory:agency-list", "agency.view"),
+    (_("Regions"), "directory:region-list", "region.view"),
+    (_("Audit log"), "audit:event-list", "audit.view"),
+]
+
+
+def navigation_for(user: Any, request: HttpRequest) -> list[NavItem]:
+    items = []
+    for label, url_name, permission in NAVIGATION:
+        if permission is not None and not access.has_permission(user, permission):
+            continue
+        url = reverse(url_name)
+        active = request.path == url if url == "/" else request.path.startswith(url)
+        items.append(NavItem(label=str(label), url=url, active=active))
+    return items

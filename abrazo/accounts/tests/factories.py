@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from typing import Any
+
+import factory
+from allauth.mfa.models import Authenticator
+
+from abrazo.accounts.models import Membership, Role, User
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    full_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery staple")
+
+    @factory.post_generation
+    def save_password(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create:
+            self.save()
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    network = factory.SubFactory("abrazo.directory.tests.factories.NetworkFactory")
+    role = Role.NETWORK_ADMIN
+
+
+def give_totp(user: User, secret: str = "JBSWY3DPEHPK3PXP") -> Authenticator:
+    """Enrol a TOTP authenticator with a known secret, as a person would through the MFA pages."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    return TOTP.activate(user, secret).instance

@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from abrazo.accounts.views import set_language
+from abrazo.core.admin_site import restrict_admin_site
+from abrazo.core.views import healthz
+
+restrict_admin_site(admin.site)
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("audit/", include("abrazo.audit.urls")),
+    path("directory/", include("abrazo.directory.urls")),
+    path("", include("abrazo.core.urls")),
+]
+
+if settings.DEBUG:
+    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+
+    urlpatterns += staticfiles_urlpatterns()
