@@ -22,8 +22,19 @@ from abrazo.directory.models import (
 
 
 def county(fips: str = "06019") -> County:
-    """Counties are reference data loaded by migration; tests pick one by FIPS code (default Fresno)."""
-    return County.objects.get(fips=fips)
+    """Counties are reference data loaded by migration; tests pick one by FIPS code (default Fresno).
+
+    Transactional tests (browser tests) empty every table between tests, migration data included,
+    so the reference data is loaded again when it is missing."""
+    found = County.objects.filter(fips=fips).first()
+    if found is None:
+        from abrazo.directory.models import Language
+        from abrazo.directory.reference import DATA_DIR, load_counties, load_languages
+
+        load_counties(County, DATA_DIR / "counties_ca.csv")
+        load_languages(Language, DATA_DIR / "languages.csv")
+        found = County.objects.get(fips=fips)
+    return found
 
 
 class NetworkFactory(factory.django.DjangoModelFactory):
