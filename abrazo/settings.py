@@ -186,11 +186,21 @@ ACCOUNT_RATE_LIMITS = {
 }
 if TESTING:
     ACCOUNT_RATE_LIMITS = {"login_failed": "20/m/ip,5/300s/key"}
+# Rate limits key on REMOTE_ADDR only (AccountAdapter.get_client_ip, like the audit ledger). These two
+# are allauth's defaults, stated so that nobody turns on X-Forwarded-For trust without reading this:
+# behind a proxy, have the proxy (or a proxy-protocol aware server) set the peer address instead.
+ALLAUTH_TRUSTED_PROXY_COUNT = 0
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = None
 
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Abrazo"
 MFA_TOTP_TOLERANCE = 1
+# Our forms keep an accepted TOTP code spent for the whole tolerance window, not only one period.
+MFA_FORMS = {
+    "authenticate": "abrazo.accounts.adapter.AuthenticateForm",
+    "reauthenticate": "abrazo.accounts.adapter.ReauthenticateForm",
+}
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 if ABRAZO_DEMO_MFA_CODE:
     MFA_TOTP_INSECURE_BYPASS_CODE = ABRAZO_DEMO_MFA_CODE

@@ -1,0 +1,116 @@
+"""The tables the permission matrix is generated from (besides access.POLICY itself), and the records
+inside and outside every scope for the people of the `world` fixture."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+
+from abrazo.accounts.access import Scope
+from abrazo.accounts.models import Role
+from abrazo.directory.models import Agency, ConsultantProfile, Region
+from abrazo.directory.tests.factories import (
+    AgencyFactory,
+    ClassroomFactory,
+    ConsultantProfileFactory,
+    ProgramStaffFactory,
+    county,
+)
+from tests.security.routes import Route
+
+ANONYMOUS = "anonymous"
+ROLES: tuple[str, ...] = tuple(Role.values)
+
+# Which kind of record the id in a URL names. The key is the URL name; the value is the kind, whose
+# inside/outside objects for each scope are in SCOPED_OBJECTS. A view that takes an id and is missing
+# here fails test_every_url_with_an_id_names_its_kind_of_object.
+URL_OBJECTS: dict[str, str] = {
+    "directory:program-detail": "program",
+    "directory:consultant-detail": "consultant",
+    "directory:agency-detail": "agency",
+    "directory:region-detail": "region",
+}
+
+# kind -> scope -> (record inside the scope, record outside it), as names of MatrixWorld.objects.
+# Inside means: the world's person holding that scope (in region A, program A, agency A, Fresno County,
+# or supervising the Fresno consultant) may reach it. Outside is the nearest record they must not reach:
+# the other region's for narrow scopes, the other network's for the network scope (the tenant boundary).
+_PROGRAM_LIKE = {
+    Scope.NETWORK: ("{kind}_a", "other_{kind}"),
+    Scope.REGION: ("{kind}_a", "{kind}_b"),
+    Scope.PROGRAM: ("{kind}_a", "{kind}_b"),
+    Scope.SERVED_COUNTIES: ("{kind}_a", "{kind}_b"),  # the consultant serves Fresno (A), not Los Angeles (B)
+    Scope.SUPERVISEES: ("{kind}_a", "{kind}_b"),  # the supervisor's consultant serves Fresno
+}
+SCOPED_OBJECTS: dict[str, dict[Scope, tuple[str, str]]] = {
+    kind: {scope: (inside.format(kind=kind), outside.format(kind=kind)) for scope, (inside, outside) in
+           _PROGRAM_LIKE.items()}
+    for kind in ("program", "classroom", "staff")
+}
+SCOPED_OBJECTS["region"] = {Scope.NETWORK: ("region_a", "other_region"), Scope.REGION: ("region_a", "region_b")}
+SCOPED_OBJECTS["agency"] = {
+    Scope.NETWORK: ("agency_a", "other_agency"),
+    Scope.REGION: ("agency_a", "agency_b"),
+    Scope.AGENCY: ("agency_a", "agency_b"),  # the supervisor's membership and the consultant's profile: A
+}
+SCOPED_OBJECTS["consultant"] = {
+    Scope.NETWORK: ("consultant_a", "other_consultant"),
+    Scope.REGION: ("consultant_a", "consultant_b"),
+    Scope.AGENCY: ("consultant_a", "consultant_b"),
+    Scope.SELF: ("consultant_a", "consultant_b"),  # consultant_a is the world's consultant
+    Scope.SUPERVISEES: ("consultant_a", "consultant_b"),  # consultant_a is supervised by the world's supervisor
+}
+
+# Views that answer GET with something other than their page, whoever asks (after the access check).
+GET_ANSWERS: dict[str, int] = {
+    "set_language": 405,  # POST only: switching language changes state
+}
+
+
+@dataclass
+class MatrixWorld:
+    """The `world` fixture plus one record of each kind inside and outside every scope."""
+
+    people: dict[str, Any]
+    objects: dict[str, Any]
+
+    def url(self, route: Route, attribute: str = "") -> str:
+        """The route's URL, with its id argument (if any) naming objects[attribute]."""
+        if not route.kwargs:
+            return reverse(route.name)
+        return reverse(route.name, kwargs={route.kwargs[0]: self.objects[attribute].pk})
+
+    def inside_and_outside(self, route: Route, scope: Scope | None) -> tuple[str, str]:
+        kind = URL_OBJECTS[route.name]
+        # A role without the permission is shown what the broadest scope reaches; it must 404 anyway.
+        pair = SCOPED_OBJECTS[kind].get(scope or Scope.NETWORK)
+        if pair is None:
+            raise AssertionError(f"SCOPED_OBJECTS[{kind!r}] has no records for scope {scope} (URL {route.name})")
+        return pair
+
+
+def build_matrix_world(world: Any) -> MatrixWorld:
+    agency_a = Agency.objects.get(network=world.network, name="Valley Family Services")
+    agency_b = AgencyFactory(network=world.network, region=world.region_b, name="Harbor Family Services")
+    other_region = Region.objects.get(network=world.other_network)
+    other_agency = AgencyFactory(network=world.other_network, region=other_region, name="Elsewhere Services")
+    consultant_a = ConsultantProfile.objects.get(user=world.people["consultant"])
+    consultant_b = ConsultantProfileFactory(
+        network=world.network, region=world.region_b, agency=agency_b, counties=[county("06037")]
+    )
+    other_consultant = ConsultantProfileFactory(
+        network=world.other_network, region=other_region, agency=other_agency, counties=[county("06019")]
+    )
+    objects = {
+        "program_a": world.program_a, "program_b": world.program_b, "other_program": world.other_program,
+        "region_a": world.region_a, "region_b": world.region_b, "other_region": other_region,
+        "agency_a": agency_a, "agency_b": agency_b, "other_agency": other_agency,
+        "consultant_a": consultant_a, "consultant_b": consultant_b, "other_consultant": other_consultant,
+    }
+    for suffix, program in (("a", world.program_a), ("b", world.program_b), ("other", world.other_program)):
+        name = f"{{}}_{suffix}" if suffix != "other" else "other_{}"
+        objects[name.format("classroom")] = ClassroomFactory(program=program)
+        objects[name.format("staff")] = ProgramStaffFactory(program=program)
+    return MatrixWorld(people=world.people, objects=objects)

@@ -1,0 +1,187 @@
+"""The permission matrix: every URL x every role (and anonymous) x an object inside and outside the
+role's scope, with the expected answer computed from abrazo.accounts.access.POLICY.
+
+Two rules keep it honest as the project grows:
+- every URL in the resolver carries an access decision (@public, @signed_in, @requires) or is listed in
+  routes.EXEMPTIONS with a reason, so a new view without a decision fails the build;
+- every URL that takes an object id is listed in URL_OBJECTS, so a new detail/edit view cannot slip
+  past the inside/outside-scope check.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from abrazo.accounts.access import POLICY
+from abrazo.accounts.models import Role
+from tests.security.matrix import ANONYMOUS, GET_ANSWERS, ROLES, SCOPED_OBJECTS, URL_OBJECTS, MatrixWorld
+from tests.security.routes import Route, all_routes, exemption_for, project_routes
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "login"  # the expected/actual answer "redirected to the sign-in page"
+
+
+# --- the decision each URL declares -----------------------------------------------------------------
+
+
+def undecided(routes: list[Route]) -> list[str]:
+    """Routes that make no access decision, each with what to do about it."""
+    problems = []
+    for route in routes:
+        label = f"{route.name or '(unnamed)'} at /{route.route}"
+        if route.access is None:
+            problems.append(
+                f"{label} ({route.module}) has no access decision: decorate it with @public, @signed_in or "
+                "@requires('<permission>') from abrazo.core.decorators, or, if it is a third-party view, "
+                "add it to EXEMPTIONS in tests/security/routes.py with the reason"
+            )
+        elif route.access not in ("public", "signed_in") and route.access not in POLICY:
+            problems.append(f"{label} requires {route.access!r}, which is not a permission in access.POLICY")
+        elif not route.name:
+            problems.append(f"{label} has no URL name; the permission matrix needs one")
+    return problems
+
+
+def test_every_url_makes_an_access_decision():
+    # given every pattern of the project's resolver, third-party ones aside
+    routes = project_routes()
+    # when each is asked for its decision
+    problems = undecided(routes)
+    # then none is missing
+    assert routes, "the resolver walk found no project URL at all"
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.urls("tests.security.undecided_urls")
+def test_a_view_without_a_decision_is_caught():
+    # given a URLconf with one decided view, one undecided view, and an undecided view of ours hidden
+    # under a third-party prefix
+    routes = project_routes()
+    # when the decisions are checked
+    problems = undecided(routes)
+    # then both undecided views are reported, and the exemption does not cover our own view
+    assert [p.split(" ", 1)[0] for p in problems] == ["forgotten", "sneaky"]
+
+
+def test_exempt_urls_are_third_party_only():
+    # given every URL that is exempt from the decorators
+    exempt = [route for route in all_routes() if exemption_for(route) is not None]
+    # then each comes from a third-party module and none carries a decision of ours to bypass
+    assert exempt
+    assert all(not route.module.startswith("abrazo.") or route.module == "abrazo.core.admin_site" for route in exempt)
+
+
+def test_every_url_with_an_id_names_its_kind_of_object():
+    # given the project URLs that take arguments
+    missing = []
+    for route in project_routes():
+        if not route.kwargs:
+            continue
+        # then each is in URL_OBJECTS with a kind that has inside/outside objects, and takes one id
+        if route.name not in URL_OBJECTS:
+            missing.append(
+                f"{route.name} (/{route.route}) takes {', '.join(route.kwargs)}: add it to URL_OBJECTS in "
+                f"{__name__} with the kind of record its id names ({', '.join(sorted(SCOPED_OBJECTS))})"
+            )
+        elif URL_OBJECTS[route.name] not in SCOPED_OBJECTS:
+            missing.append(f"{route.name}: kind {URL_OBJECTS[route.name]!r} has no entry in SCOPED_OBJECTS")
+        elif len(route.kwargs) != 1 or route.converters.get(route.kwargs[0]) != "UUIDConverter":
+            missing.append(f"{route.name}: the matrix knows URLs with one <uuid:...> argument only")
+    assert not missing, "\n".join(missing)
+
+
+def test_url_objects_table_has_no_stale_entries():
+    # given the URL names the resolver knows
+    names = {route.name for route in project_routes()}
+    # then every line of the object table still names a URL (a rename must update the table)
+    assert set(URL_OBJECTS) <= names, sorted(set(URL_OBJECTS) - names)
+
+
+# --- the expected answer ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    route: Route
+    role: str
+    placement: str  # "inside", "outside", or "-" for URLs without an object
+    url: str
+    expected: int | str
+
+
+def expected_answer(route: Route, role: str, placement: str) -> int | str:
+    """What POLICY says this role gets from this URL for an object placed inside or outside its scope."""
+    decision = route.access
+    granted = GET_ANSWERS.get(route.name, 200)
+    if decision == "public":
+        return granted
+    if role == ANONYMOUS:
+        return LOGIN
+    if decision == "signed_in":
+        return granted
+    scope = POLICY[str(decision)].get(Role(role))
+    if scope is None:
+        return 404  # the role does not hold the permission anywhere: the page does not exist for it
+    if placement == "outside":
+        return 404  # existence outside the scope is not revealed
+    return granted
+
+
+def checks_for(route: Route, matrix: MatrixWorld) -> list[Check]:
+    checks = []
+    for role in (ANONYMOUS, *ROLES):
+        if not route.kwargs:
+            checks.append(Check(route, role, "-", matrix.url(route), expected_answer(route, role, "-")))
+            continue
+        scope = POLICY.get(str(route.access), {}).get(Role(role)) if role != ANONYMOUS else None
+        inside, outside = matrix.inside_and_outside(route, scope)
+        for placement, attribute in (("inside", inside), ("outside", outside)):
+            checks.append(Check(route, role, placement, matrix.url(route, attribute),
+                                expected_answer(route, role, placement)))
+    return checks
+
+
+def actual_answer(client: Client, url: str) -> int | str:
+    response = client.get(url)
+    if response.status_code == 302 and response["Location"].startswith(reverse("account_login")):
+        return LOGIN
+    return response.status_code
+
+
+def test_permission_matrix_has_no_mismatch(matrix_world, capsys):
+    # given one signed-in client per role (each with TOTP, as the world's people have) and one anonymous
+    # (a view that crashes shows up as a 500 in the mismatch table rather than stopping the walk)
+    clients = {ANONYMOUS: Client(raise_request_exception=False)}
+    for role in ROLES:
+        clients[role] = Client(raise_request_exception=False)
+        clients[role].force_login(matrix_world.people[role])
+    routes = project_routes()
+    checks = [check for route in routes for check in checks_for(route, matrix_world)]
+
+    # when every URL is opened by every role, for an object inside and outside the role's scope
+    mismatches = []
+    outcomes: Counter[str] = Counter()
+    for check in checks:
+        actual = actual_answer(clients[check.role], check.url)
+        outcomes[str(actual)] += 1
+        if actual != check.expected:
+            mismatches.append(
+                f"{check.route.name:32} {check.role:22} {check.placement:8} {check.url:60} "
+                f"expected {check.expected}, got {actual}"
+            )
+
+    # then every answer is the one POLICY predicts
+    with capsys.disabled():
+        print(
+            f"\npermission matrix: {len(checks)} checks, {len(routes)} URLs x {len(clients)} roles "
+            f"(inside/outside scope), answers {dict(sorted(outcomes.items()))}, {len(mismatches)} mismatches"
+        )
+    assert not mismatches, "\n".join(mismatches)
+    # and the matrix really exercised every kind of answer
+    assert {"200", "404", LOGIN} <= set(outcomes)
