@@ -9,6 +9,7 @@ from uuid import UUID
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from abrazo.accounts import access
+from abrazo.accounts.models import Role
 from abrazo.audit import services as audit
 from abrazo.audit.models import Action
 from abrazo.directory.models import (
@@ -16,6 +17,8 @@ from abrazo.directory.models import (
     Classroom,
     ConsultantProfile,
     County,
+    Network,
+    NetworkCounty,
     Program,
     ProgramStaff,
     Region,
@@ -103,21 +106,48 @@ def staff_list_for(*, user: Any, program: Program) -> list[ProgramStaff]:
     return staff
 
 
-def consultant_queryset_for(*, user: Any, query: str = "", region_id: UUID | None = None,
-                            language: str = "") -> QuerySet[ConsultantProfile]:
+@dataclass(frozen=True)
+class ConsultantFilters:
+    query: str = ""
+    region_id: UUID | None = None
+    county_fips: str = ""
+    language: str = ""
+    agency_id: UUID | None = None
+
+    @property
+    def is_search(self) -> bool:
+        return bool(self.query)
+
+
+def consultant_queryset_for(*, user: Any, filters: ConsultantFilters | None = None) -> QuerySet[ConsultantProfile]:
+    """Active consultants the user may see, filtered; languages and counties come in two more queries."""
+    filters = filters or ConsultantFilters()
     consultants = access.visible(user, "consultant.view", ConsultantProfile.objects.filter(is_active=True))
-    if query:
-        consultants = consultants.filter(
-            Q(user__full_name__icontains=query) | Q(user__email__iexact=query) | Q(license_number__iexact=query)
-        )
-    if region_id:
-        consultants = consultants.filter(region_id=region_id)
-    if language:
-        consultants = consultants.filter(languages__code=language)
+    if filters.query:
+        for word in filters.query.split()[:6]:
+            consultants = consultants.filter(
+                Q(user__full_name__icontains=word) | Q(user__email__iexact=word) | Q(license_number__iexact=word)
+            )
+    if filters.region_id:
+        consultants = consultants.filter(region_id=filters.region_id)
+    if filters.county_fips:
+        consultants = consultants.filter(counties__fips=filters.county_fips)
+    if filters.language:
+        consultants = consultants.filter(languages__code=filters.language)
+    if filters.agency_id:
+        consultants = consultants.filter(agency_id=filters.agency_id)
     return (
         consultants.select_related("user", "agency", "region", "supervisor")
         .prefetch_related("languages", Prefetch("counties", queryset=County.objects.order_by("name")))
         .order_by("user__full_name", "id")
+    )
+
+
+def consultant_page_record(*, user: Any, consultants: list[ConsultantProfile], filters: ConsultantFilters) -> None:
+    """Consultants are people: audit the ids shown on a page of the list."""
+    audit.record_list(
+        user=user, model=ConsultantProfile, ids=[c.pk for c in consultants],
+        action=Action.SEARCH if filters.is_search else Action.LIST,
     )
 
 
@@ -157,12 +187,107 @@ def region_queryset_for(*, user: Any) -> QuerySet[Region]:
     )
 
 
-def region_get_for(*, user: Any, region_id: UUID) -> Region:
+def region_get_for(*, user: Any, region_id: UUID, permission: str = "region.view") -> Region:
     return access.get_or_404(
-        user, "region.view", Region.objects.prefetch_related("network_counties__county"), pk=region_id
+        user, permission,
+        Region.objects.select_related("network").prefetch_related(
+            Prefetch(
+                "network_counties",
+                queryset=NetworkCounty.objects.select_related("county").order_by("county__name"),
+            )
+        ),
+        pk=region_id,
     )
 
 
 def regions_for_program_form(*, user: Any) -> QuerySet[Region]:
     """Regions in which the user may create programs."""
     return access.visible(user, "program.create", Region.objects.all()).order_by("name")
+
+
+def classroom_get_for(*, user: Any, classroom_id: UUID, permission: str = "classroom.view") -> Classroom:
+    """The classroom if the user holds the permission on it (its program decides); else 404."""
+    return access.get_or_404(
+        user, permission, Classroom.objects.select_related("program", "program__network"), pk=classroom_id
+    )
+
+
+def staff_get_for(*, user: Any, staff_id: UUID, permission: str = "staff.view") -> ProgramStaff:
+    staff = access.get_or_404(
+        user, permission,
+        ProgramStaff.objects.select_related("program").prefetch_related("languages", "classrooms"),
+        pk=staff_id,
+    )
+    audit.record_view(user=user, obj=staff)
+    return staff
+
+
+def network_for(*, user: Any, permission: str) -> Network | None:
+    """The network in which the user holds the permission (a new record goes there), if any."""
+    roles = set(access.roles_with(permission))
+    for membership in user.active_memberships:
+        if membership.role in roles:
+            return membership.network
+    return None
+
+
+def network_ids_of(user: Any) -> list[UUID]:
+    return [membership.network_id for membership in user.active_memberships]
+
+
+def served_counties_for(*, network_ids: list[UUID], region_ids: QuerySet[Any] | list[UUID] | None = None
+                        ) -> QuerySet[County]:
+    """Counties the networks serve (optionally only those of some regions), by name."""
+    served = NetworkCounty.objects.filter(network_id__in=network_ids)
+    if region_ids is not None:
+        served = served.filter(region_id__in=region_ids)
+    return County.objects.filter(fips__in=served.values("county_id")).order_by("name")
+
+
+def program_form_counties_for(*, user: Any, program: Program | None = None) -> QuerySet[County]:
+    """Counties offered on a program form: those of the regions where the user may add programs,
+    and for an existing program those of its own region too (program staff may edit, not add)."""
+    in_reach = Q(region_id__in=access.visible(user, "program.create", Region.objects.all()).values("pk"))
+    if program is not None:
+        in_reach |= Q(network_id=program.network_id, region_id=program.region_id)
+    served = NetworkCounty.objects.filter(in_reach)
+    return County.objects.filter(fips__in=served.values("county_id")).order_by("name")
+
+
+def regions_for_permission(*, user: Any, permission: str) -> QuerySet[Region]:
+    """Regions on which the user holds the permission (e.g. where they may place a consultant)."""
+    return access.visible(user, permission, Region.objects.all()).order_by("name")
+
+
+def agencies_of(*, network: Network) -> QuerySet[Agency]:
+    return Agency.objects.filter(network=network, is_active=True).order_by("name")
+
+
+def supervisors_of(*, network: Network) -> QuerySet[Any]:
+    from abrazo.accounts.models import User
+
+    return User.objects.filter(
+        memberships__network=network, memberships__role=Role.SUPERVISOR, memberships__is_active=True
+    ).distinct().order_by("full_name")
+
+
+def agency_consultants_for(*, user: Any, agency: Agency) -> list[ConsultantProfile]:
+    """Consultants of the agency that the user may see (a consultant sees only themself)."""
+    consultants = list(
+        access.visible(user, "consultant.view", ConsultantProfile.objects.filter(agency=agency, is_active=True))
+        .select_related("user", "region")
+        .order_by("user__full_name")
+    )
+    if consultants:
+        audit.record_list(user=user, model=ConsultantProfile, ids=[c.pk for c in consultants])
+    return consultants
+
+
+def region_agencies_for(*, user: Any, region: Region) -> QuerySet[Agency]:
+    return access.visible(user, "agency.view", Agency.objects.filter(region=region)).order_by("name")
+
+
+def current_version_of(*, obj: Any) -> int:
+    """The stored version of a record the user already holds, to let a stale editor try again."""
+    version = type(obj)._default_manager.filter(pk=obj.pk).values_list("version", flat=True).first()
+    return int(version) if version is not None else int(obj.version)
