@@ -24,4 +24,5 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @signed_in
 def home(request: HttpRequest) -> HttpResponse:
+    """The landing page: each role sees its own scope, counts and quick links."""
     return render(request, "core/home.html", {"dashboard": dashboard_for(request.user)})
