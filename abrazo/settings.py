@@ -31,8 +31,11 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-# pytest loads settings before any conftest runs, so the test posture is also inferred from argv.
-ABRAZO_ENV = os.environ.get("ABRAZO_ENV") or ("test" if "pytest" in Path(sys.argv[0]).name else "development")
+# pytest loads settings before any conftest runs, so the test posture is also inferred from the running
+# program: `pytest` and `python -m pytest` both have imported pytest by then (argv[0] alone misses the
+# second, whose argv[0] is pytest/__main__.py).
+_UNDER_PYTEST = "pytest" in sys.modules or "pytest" in Path(sys.argv[0]).parts[-2:]
+ABRAZO_ENV = os.environ.get("ABRAZO_ENV") or ("test" if _UNDER_PYTEST else "development")
 PRODUCTION = ABRAZO_ENV == "production"
 TESTING = ABRAZO_ENV == "test"
 

@@ -28,9 +28,17 @@ ROLES: tuple[str, ...] = tuple(Role.values)
 # here fails test_every_url_with_an_id_names_its_kind_of_object.
 URL_OBJECTS: dict[str, str] = {
     "directory:program-detail": "program",
+    "directory:program-edit": "program",
+    "directory:classroom-create": "program",  # a new classroom is checked against its program
+    "directory:classroom-edit": "classroom",
+    "directory:staff-create": "program",  # so is a new staff member
+    "directory:staff-edit": "staff",
     "directory:consultant-detail": "consultant",
+    "directory:consultant-edit": "consultant",
     "directory:agency-detail": "agency",
+    "directory:agency-edit": "agency",
     "directory:region-detail": "region",
+    "directory:region-edit": "region",
 }
 
 # kind -> scope -> (record inside the scope, record outside it), as names of MatrixWorld.objects.
