@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import get_user, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -38,6 +38,9 @@ class SessionLifetimeMiddleware:
                 started is not None and now - started > settings.ABRAZO_SESSION_ABSOLUTE_LIFETIME
             )
             if expired:
+                # Authentication has not run yet; name the user so that the sign-out reaches the
+                # audit ledger (the user_logged_out signal) like any other.
+                request.user = get_user(request)
                 logout(request)
                 request.session["abrazo_expired"] = True
             else:
