@@ -399,6 +399,18 @@ QUALITY_WEIGHTS: dict[str, float] = {
     QualityRating.NOT_PARTICIPATING: 30, QualityRating.PARTICIPATING: 15, QualityRating.TIER_1: 3,
     QualityRating.TIER_2: 10, QualityRating.TIER_3: 17, QualityRating.TIER_4: 15, QualityRating.TIER_5: 10,
 }
+# The chance that a program of each setting serves infants, toddlers and preschoolers.
+AGE_CHANCES: dict[str, tuple[float, float, float]] = {
+    SettingType.CENTER: (0.4, 0.75, 0.95), SettingType.FCC_SMALL: (0.7, 0.9, 0.85),
+    SettingType.FCC_LARGE: (0.7, 0.9, 0.9), SettingType.FFN: (0.5, 0.8, 0.6),
+    SettingType.HEAD_START: (0.0, 0.0, 1.0), SettingType.EARLY_HEAD_START: (0.9, 1.0, 0.0),
+    SettingType.STATE_PRESCHOOL: (0.0, 0.05, 1.0), SettingType.PRIVATE_PRESCHOOL: (0.0, 0.35, 1.0),
+    SettingType.HOME_VISITING: (1.0, 1.0, 0.3),
+}
+# Children per room: small rooms for infants (ratio 1:4), larger ones for preschoolers.
+CAPACITY_RANGE: dict[str, tuple[int, int]] = {
+    AgeGroup.INFANT: (8, 12), AgeGroup.TODDLER: (12, 16), AgeGroup.PRESCHOOL: (17, 24),
+}
 # Settings with no facility licence: care in the family's or a relative's home, and home visiting.
 LICENSE_EXEMPT = frozenset({SettingType.FFN, SettingType.HOME_VISITING})
 LICENSE_WEIGHTS: dict[str, float] = {
@@ -937,7 +949,7 @@ class Builder:
         is_rural = rng.random() < rural_share(county.population_k)
         is_demo_program = first_in_county and county.name == DEMO_COUNTY
         if is_demo_program:
-            setting = SettingType.CENTER  # the demo director's centre, with rooms and a team
+            setting: str = SettingType.CENTER  # the demo director's centre, with rooms and a team
         else:
             weights = dict(SETTING_WEIGHTS)
             if is_rural:
@@ -1000,13 +1012,7 @@ class Builder:
 
     @staticmethod
     def ages_for(rng: random.Random, setting: str) -> tuple[bool, bool, bool]:
-        chance = {
-            SettingType.CENTER: (0.4, 0.75, 0.95), SettingType.FCC_SMALL: (0.7, 0.9, 0.85),
-            SettingType.FCC_LARGE: (0.7, 0.9, 0.9), SettingType.FFN: (0.5, 0.8, 0.6),
-            SettingType.HEAD_START: (0.0, 0.0, 1.0), SettingType.EARLY_HEAD_START: (0.9, 1.0, 0.0),
-            SettingType.STATE_PRESCHOOL: (0.0, 0.05, 1.0), SettingType.PRIVATE_PRESCHOOL: (0.0, 0.35, 1.0),
-            SettingType.HOME_VISITING: (1.0, 1.0, 0.3),
-        }[setting]
+        chance = AGE_CHANCES[setting]
         ages = tuple(rng.random() < p for p in chance)
         if not any(ages):
             ages = (False, True, True)
@@ -1030,12 +1036,11 @@ class Builder:
         if program.serves_preschoolers:
             groups += [AgeGroup.PRESCHOOL] * rng.choice((1, 1, 2, 3))
         groups = groups[:5]
-        capacity_range = {AgeGroup.INFANT: (8, 12), AgeGroup.TODDLER: (12, 16), AgeGroup.PRESCHOOL: (17, 24)}
         names = rng.sample(CLASSROOM_NAMES, k=len(groups))
         return [
             Classroom(
                 id=self.uid("classroom", f"{program.pk}/{k}"), program=program, name=names[k], age_group=group,
-                capacity=rng.randint(*capacity_range[group]),
+                capacity=rng.randint(*CAPACITY_RANGE[group]),
             )
             for k, group in enumerate(groups)
         ]
@@ -1043,15 +1048,17 @@ class Builder:
     @staticmethod
     def positions_for(rng: random.Random, setting: str,
                       rooms: list[Classroom]) -> list[tuple[str, Classroom | None]]:
+        team: list[tuple[str, Classroom | None]]
         if setting == SettingType.FFN:
             return [(StaffPosition.FFN_CAREGIVER, None)]
         if setting in (SettingType.FCC_SMALL, SettingType.FCC_LARGE):
-            team: list[tuple[str, Classroom | None]] = [(StaffPosition.FCC_PROVIDER, rooms[0])]
+            team = [(StaffPosition.FCC_PROVIDER, rooms[0])]
             if setting == SettingType.FCC_LARGE or rng.random() < 0.2:  # a large home must have an assistant
                 team.append((StaffPosition.ASSISTANT_TEACHER, rooms[0]))
             return team
         if setting == SettingType.HOME_VISITING:
-            return [(StaffPosition.DIRECTOR, None)] + [(StaffPosition.HOME_VISITOR, None)] * rng.randint(2, 4)
+            team = [(StaffPosition.DIRECTOR, None)]
+            return team + [(StaffPosition.HOME_VISITOR, None)] * rng.randint(2, 4)
         team = [(StaffPosition.DIRECTOR, None)]
         for room in rooms:
             team.append((StaffPosition.TEACHER, room))
