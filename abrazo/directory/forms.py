@@ -101,7 +101,7 @@ class VersionMixin(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         instance = getattr(self, "instance", None)
-        if instance is not None and instance.pk is not None:
+        if instance is not None and not instance._state.adding:
             self.initial["version"] = instance.version
 
     def expected_version(self) -> int:
@@ -119,10 +119,11 @@ def _checkboxes() -> forms.CheckboxSelectMultiple:
     return forms.CheckboxSelectMultiple(attrs={"class": "checkbox-group"})
 
 
-def _offer_only(field: forms.ModelChoiceField, offered: Iterable[Model], *, empty_label: Any) -> None:
+def _offer_only(field: forms.ModelChoiceField, offered: Iterable[Model], *, empty_label: Any = None) -> None:
     """Show a short list while accepting any known choice, so that the service (not the form) answers
     "not served by this network" with a message that names the county."""
-    field.widget.choices = [("", empty_label), *((obj.pk, str(obj)) for obj in offered)]
+    empty = [("", empty_label)] if empty_label is not None else []
+    field.widget.choices = [*empty, *((obj.pk, str(obj)) for obj in offered)]
 
 
 # --- Filters ---------------------------------------------------------------------------------
@@ -248,7 +249,7 @@ class ProgramForm(CreateOnceMixin, VersionMixin, ParseOnlyModelForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        program = self.instance if self.instance.pk else None
+        program = None if self.instance._state.adding else self.instance
         offered = selectors.program_form_counties_for(user=user, program=program)
         _offer_only(self.fields["county"], offered, empty_label=_("Choose a county"))  # type: ignore[arg-type]
         self.fields["languages"].queryset = Language.objects.all()  # type: ignore[attr-defined]
@@ -288,7 +289,7 @@ class ClassroomForm(CreateOnceMixin, VersionMixin, ParseOnlyModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.pk is None:
+        if self.instance._state.adding:  # a new record (its UUID is set before it is saved)
             del self.fields["is_active"]
             del self.fields["version"]
         else:
@@ -319,7 +320,7 @@ class StaffForm(CreateOnceMixin, VersionMixin, ParseOnlyModelForm):
         self.fields["classrooms"].queryset = Classroom.objects.filter(  # type: ignore[attr-defined]
             program=program, is_active=True
         ).order_by("name")
-        if self.instance.pk is None:
+        if self.instance._state.adding:  # a new record (its UUID is set before it is saved)
             del self.fields["is_active"]
             del self.fields["version"]
         else:
@@ -377,7 +378,7 @@ class ConsultantForm(CreateOnceMixin, VersionMixin, ParseOnlyModelForm):
 
     def __init__(self, *args: Any, user: Any, network: Network, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        creating = self.instance.pk is None
+        creating = self.instance._state.adding
         permission = "consultant.create" if creating else "consultant.edit"
         regions = selectors.regions_for_permission(user=user, permission=permission)
         if not creating:
@@ -387,10 +388,11 @@ class ConsultantForm(CreateOnceMixin, VersionMixin, ParseOnlyModelForm):
         self.fields["agency"].queryset = agencies.order_by("name")  # type: ignore[attr-defined]
         self.fields["supervisor"].queryset = selectors.supervisors_of(network=network)  # type: ignore[attr-defined]
         self.fields["languages"].queryset = Language.objects.all()  # type: ignore[attr-defined]
-        self.fields["counties"].queryset = selectors.served_counties_for(  # type: ignore[attr-defined]
-            network_ids=[network.pk]
-        )
-        self.fields["counties"].required = False
+        counties: forms.ModelMultipleChoiceField = self.fields["counties"]  # type: ignore[assignment]
+        counties.queryset = County.objects.all()
+        counties.error_messages["invalid_choice"] = UNKNOWN_COUNTY
+        counties.required = False
+        _offer_only(counties, selectors.served_counties_for(network_ids=[network.pk]))
         self.fields["languages"].required = True
         if creating:
             del self.fields["is_active"]
@@ -426,7 +428,7 @@ class AgencyForm(CreateOnceMixin, VersionMixin, ParseOnlyModelForm):
     def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = Region.objects.filter(network=network).order_by("name")  # type: ignore[attr-defined]
-        if self.instance.pk is None:
+        if self.instance._state.adding:  # a new record (its UUID is set before it is saved)
             del self.fields["is_active"]
             del self.fields["version"]
         else:
