@@ -22,6 +22,17 @@ class Outcome(models.TextChoices):
     DENIED = "denied", _("Denied")
 
 
+class AccessEventQuerySet(models.QuerySet["AccessEvent"]):
+    """Bulk UPDATE and DELETE go around Model.save/delete, so they are refused here as well (the
+    database triggers refuse them too, but on SQLite only UPDATE is covered there)."""
+
+    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+        raise ValueError("Audit events are append-only")
+
+    def delete(self):  # type: ignore[no-untyped-def]
+        raise ValueError("Audit events are append-only")
+
+
 class AccessEvent(models.Model):
     """One access. Foreign keys are plain values on purpose: the ledger outlives what it describes,
     and a cascading delete or SET NULL would need the UPDATE/DELETE the table refuses."""
@@ -39,6 +50,8 @@ class AccessEvent(models.Model):
     object_ids = models.JSONField(_("returned ids"), default=list, blank=True)
     outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices, default=Outcome.ALLOWED)
     path = models.CharField(_("path"), max_length=300, blank=True)
+
+    objects = AccessEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

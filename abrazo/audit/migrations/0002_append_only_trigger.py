@@ -31,7 +31,8 @@ SQLITE_DOWN = "DROP TRIGGER IF EXISTS audit_accessevent_append_only;"
 def forwards(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(PG_UP)
+        # params=None: the function body contains a literal % that must not be read as a placeholder.
+        schema_editor.execute(PG_UP, params=None)
     elif vendor == "sqlite":
         schema_editor.execute(SQLITE_UP)
 
