@@ -13,6 +13,7 @@ from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from abrazo.accounts import access
@@ -84,6 +85,18 @@ def _form_page(request: HttpRequest, form: Any, *, title: str, cancel_url: str, 
     return render(request, FORM_TEMPLATE, {"form": form, "title": title, "cancel_url": cancel_url, **extra})
 
 
+def _render_list(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """The whole page, or only its results when HTMX asks as the person types or filters.
+
+    A history restore is HTMX asking for a whole page again, and the answer differs by HX-Request,
+    so caches must keep the two apart (Vary).
+    """
+    partial = bool(request.htmx) and not request.htmx.history_restore_request  # type: ignore[attr-defined]
+    response = render(request, f"{template}#results" if partial else template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
 def _absolute_url(obj: Model) -> str:
     return obj.get_absolute_url()  # type: ignore[attr-defined]
 
@@ -99,9 +112,8 @@ def program_list(request: HttpRequest) -> HttpResponse:
         request, selectors.program_queryset_for(user=request.user, filters=filters), per_page=settings.ABRAZO_PAGE_SIZE
     )
     selectors.program_page_record(user=request.user, programs=page.items, filters=filters)
-    template = "directory/program_list.html#results" if request.htmx else "directory/program_list.html"
-    return render(
-        request, template,
+    return _render_list(
+        request, "directory/program_list.html",
         {"form": form, "page": page, "may_add": access.has_permission(request.user, "program.create")},
     )
 
@@ -262,9 +274,8 @@ def consultant_list(request: HttpRequest) -> HttpResponse:
         per_page=settings.ABRAZO_PAGE_SIZE,
     )
     selectors.consultant_page_record(user=request.user, consultants=page.items, filters=filters)
-    template = "directory/consultant_list.html#results" if request.htmx else "directory/consultant_list.html"
-    return render(
-        request, template,
+    return _render_list(
+        request, "directory/consultant_list.html",
         {"form": form, "page": page, "may_add": access.has_permission(request.user, "consultant.create")},
     )
 

@@ -105,6 +105,17 @@ def test_program_search_answers_htmx_with_the_results_only(client, world):
     assert AccessEvent.objects.filter(action=Action.SEARCH, object_type="directory.program").exists()
 
 
+def test_an_htmx_history_restore_gets_the_whole_page(client, world):
+    # given a person going back to a filtered list whose snapshot HTMX no longer holds
+    login(client, world, "network_admin")
+    # when HTMX asks for the page again
+    response = client.get(reverse("directory:program-list"), {"q": "harbor"},
+                          HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    # then the whole page comes back, and caches are told the answer depends on HX-Request
+    assert "<html" in response.content.decode()
+    assert "HX-Request" in response["Vary"]
+
+
 def test_program_list_offers_add_only_to_those_who_may(client, world):
     login(client, world, "regional_coordinator")
     assert reverse("directory:program-create") in client.get(reverse("directory:program-list")).content.decode()
