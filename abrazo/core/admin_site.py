@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.admin import AdminSite
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -29,6 +30,7 @@ def restrict_admin_site(site: AdminSite) -> None:
     def has_permission(request: HttpRequest) -> bool:
         return admin_site_allowed(request.user)
 
+    @login_not_required  # it only ever redirects; without this, LoginRequiredMiddleware nests the next URL
     def login(request: HttpRequest, extra_context: object = None) -> HttpResponse:
         index = reverse("admin:index", current_app=site.name)
         next_url = request.GET.get("next", "")
