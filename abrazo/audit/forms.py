@@ -32,7 +32,7 @@ class EventFilterForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start: date | None = data.get("date_from")
         end: date | None = data.get("date_to")
         if start and end and end < start:

@@ -26,5 +26,5 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "object_types": known_object_types(),
         "filtered": form.is_bound and form.is_valid() and form.to_filters().any,
     }
-    template = "audit/event_list.html#results" if request.htmx else "audit/event_list.html"
+    template = "audit/event_list.html#results" if getattr(request, "htmx", False) else "audit/event_list.html"
     return render(request, template, context)
