@@ -133,8 +133,7 @@ RURAL_CHOICES = [("", _("Rural or not")), ("yes", _("Rural only")), ("no", _("No
 
 class ProgramFilterForm(DirectoryFormMixin, forms.Form):
     q = forms.CharField(
-        label=_("Search"), required=False, max_length=100,
-        help_text=_("Name, city, ZIP code or license number."),
+        label=_("Name, city, ZIP or license"), required=False, max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     region = forms.ModelChoiceField(
@@ -180,7 +179,7 @@ class ProgramFilterForm(DirectoryFormMixin, forms.Form):
 
 class ConsultantFilterForm(DirectoryFormMixin, forms.Form):
     q = forms.CharField(
-        label=_("Search"), required=False, max_length=100, help_text=_("Name, email or license number."),
+        label=_("Name, email or license"), required=False, max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     region = forms.ModelChoiceField(
@@ -373,7 +372,10 @@ class ConsultantForm(CreateOnceMixin, VersionMixin, ParseOnlyModelForm):
         labels = {"region": _("Home region"), "agency": _("Agency"), "supervisor": _("Supervisor"),
                   "license_type": _("License type"), "license_number": _("License number"),
                   "languages": _("Languages"), "counties": _("Counties served")}
-        help_texts = {"counties": _("Requests from these counties can be matched to this consultant.")}
+        help_texts = {
+            "counties": _("Requests from these counties can be matched to this consultant."),
+            "license_number": _("Required unless the license type is “Not yet licensed”."),
+        }
         widgets = {"languages": _checkboxes(), "counties": _checkboxes()}
 
     def __init__(self, *args: Any, user: Any, network: Network, **kwargs: Any) -> None:
