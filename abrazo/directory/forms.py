@@ -109,7 +109,7 @@ class VersionMixin(forms.Form):
 
     def mark_stale(self, *, current_version: int, message: str) -> None:
         """Keep the person's input, adopt the stored version so their next save can go through."""
-        data = self.data.copy()
+        data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict: keeps multi-valued fields
         data[self.add_prefix("version")] = str(current_version)
         self.data = data
         self.add_error(None, message)

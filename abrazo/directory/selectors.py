@@ -87,7 +87,7 @@ def program_get_for(*, user: Any, program_id: UUID, permission: str = "program.v
 
 
 def classroom_list_for(*, user: Any, program: Program) -> list[Classroom]:
-    classrooms = list(
+    classrooms: list[Classroom] = list(
         access.visible(user, "classroom.view", Classroom.objects.filter(program=program, is_active=True))
         .annotate(staff_count=Count("staff", filter=Q(staff__is_active=True)))
         .order_by("name")

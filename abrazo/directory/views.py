@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from django.conf import settings
@@ -17,6 +17,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from abrazo.accounts import access
+from abrazo.accounts.models import User
 from abrazo.core.concurrency import StaleEditError
 from abrazo.core.decorators import requires
 from abrazo.core.pagination import paginate
@@ -34,6 +35,11 @@ from abrazo.directory.forms import (
 from abrazo.directory.models import Network
 
 FORM_TEMPLATE = "directory/form_page.html"
+
+
+def _actor(request: HttpRequest) -> User:
+    """The signed-in person: LoginRequiredMiddleware and @requires let nobody else this far."""
+    return cast(User, request.user)
 
 
 def _posted(request: HttpRequest) -> Any:
@@ -146,7 +152,7 @@ def program_create(request: HttpRequest) -> HttpResponse:
     done = _save(
         request, form,
         lambda: services.program_create(
-            actor=request.user, network=network, data=form.to_data(), submission_key=form.submission_key_value()
+            actor=_actor(request), network=network, data=form.to_data(), submission_key=form.submission_key_value()
         ),
         success=lambda obj: _("Program “%(name)s” added.") % {"name": obj},
         next_url=_absolute_url,
@@ -165,7 +171,7 @@ def program_edit(request: HttpRequest, pk: UUID) -> HttpResponse:
     done = _save(
         request, form,
         lambda: services.program_update(
-            actor=request.user, program=program, expected_version=form.expected_version(), data=form.to_data()
+            actor=_actor(request), program=program, expected_version=form.expected_version(), data=form.to_data()
         ),
         success=lambda obj: _("Program “%(name)s” saved.") % {"name": obj},
         next_url=_absolute_url,
@@ -190,7 +196,7 @@ def classroom_create(request: HttpRequest, program_pk: UUID) -> HttpResponse:
     done = _save(
         request, form,
         lambda: services.classroom_create(
-            actor=request.user, program=program, data=form.to_data(), submission_key=form.submission_key_value()
+            actor=_actor(request), program=program, data=form.to_data(), submission_key=form.submission_key_value()
         ),
         success=lambda obj: _("Classroom “%(name)s” added.") % {"name": obj},
         next_url=_program_url,
@@ -210,7 +216,7 @@ def classroom_edit(request: HttpRequest, pk: UUID) -> HttpResponse:
     done = _save(
         request, form,
         lambda: services.classroom_update(
-            actor=request.user, classroom=classroom, expected_version=form.expected_version(), data=form.to_data()
+            actor=_actor(request), classroom=classroom, expected_version=form.expected_version(), data=form.to_data()
         ),
         success=lambda obj: _("Classroom “%(name)s” saved.") % {"name": obj},
         next_url=_program_url,
@@ -230,7 +236,7 @@ def staff_create(request: HttpRequest, program_pk: UUID) -> HttpResponse:
     done = _save(
         request, form,
         lambda: services.staff_create(
-            actor=request.user, program=program, data=form.to_data(), submission_key=form.submission_key_value()
+            actor=_actor(request), program=program, data=form.to_data(), submission_key=form.submission_key_value()
         ),
         success=lambda obj: _("%(name)s added to the staff.") % {"name": obj},
         next_url=_program_url,
@@ -250,7 +256,7 @@ def staff_edit(request: HttpRequest, pk: UUID) -> HttpResponse:
     done = _save(
         request, form,
         lambda: services.staff_update(
-            actor=request.user, staff=staff, expected_version=form.expected_version(), data=form.to_data()
+            actor=_actor(request), staff=staff, expected_version=form.expected_version(), data=form.to_data()
         ),
         success=lambda obj: _("%(name)s saved.") % {"name": obj},
         next_url=_program_url,
@@ -296,7 +302,7 @@ def consultant_create(request: HttpRequest) -> HttpResponse:
     done = _save(
         request, form,
         lambda: services.consultant_create(
-            actor=request.user, network=network, email=form.cleaned_data["email"], data=form.to_data(),
+            actor=_actor(request), network=network, email=form.cleaned_data["email"], data=form.to_data(),
             submission_key=form.submission_key_value(),
         ),
         success=lambda obj: _("Consultant %(name)s added.") % {"name": obj},
@@ -316,7 +322,7 @@ def consultant_edit(request: HttpRequest, pk: UUID) -> HttpResponse:
     done = _save(
         request, form,
         lambda: services.consultant_update(
-            actor=request.user, consultant=consultant, expected_version=form.expected_version(), data=form.to_data()
+            actor=_actor(request), consultant=consultant, expected_version=form.expected_version(), data=form.to_data()
         ),
         success=lambda obj: _("Consultant %(name)s saved.") % {"name": obj},
         next_url=_absolute_url,
@@ -361,7 +367,7 @@ def agency_create(request: HttpRequest) -> HttpResponse:
     done = _save(
         request, form,
         lambda: services.agency_create(
-            actor=request.user, network=network, data=form.to_data(), submission_key=form.submission_key_value()
+            actor=_actor(request), network=network, data=form.to_data(), submission_key=form.submission_key_value()
         ),
         success=lambda obj: _("Agency “%(name)s” added.") % {"name": obj},
         next_url=_absolute_url,
@@ -378,7 +384,7 @@ def agency_edit(request: HttpRequest, pk: UUID) -> HttpResponse:
     done = _save(
         request, form,
         lambda: services.agency_update(
-            actor=request.user, agency=agency, expected_version=form.expected_version(), data=form.to_data()
+            actor=_actor(request), agency=agency, expected_version=form.expected_version(), data=form.to_data()
         ),
         success=lambda obj: _("Agency “%(name)s” saved.") % {"name": obj},
         next_url=_absolute_url,
@@ -423,7 +429,7 @@ def region_create(request: HttpRequest) -> HttpResponse:
     done = _save(
         request, form,
         lambda: services.region_create(
-            actor=request.user, network=network, data=form.to_data(), submission_key=form.submission_key_value()
+            actor=_actor(request), network=network, data=form.to_data(), submission_key=form.submission_key_value()
         ),
         success=lambda obj: _("Region “%(name)s” added.") % {"name": obj},
         next_url=_absolute_url,
@@ -439,7 +445,7 @@ def region_edit(request: HttpRequest, pk: UUID) -> HttpResponse:
     form = RegionForm(_posted(request), network=region.network, region=region)
     done = _save(
         request, form,
-        lambda: services.region_update(actor=request.user, region=region, data=form.to_data()),
+        lambda: services.region_update(actor=_actor(request), region=region, data=form.to_data()),
         success=lambda obj: _("Region “%(name)s” saved.") % {"name": obj},
         next_url=_absolute_url,
     )
