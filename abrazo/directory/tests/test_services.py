@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from decimal import Decimal
 from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 
 from abrazo.accounts.models import Membership, Role, User
 from abrazo.audit.models import AccessEvent, Action
@@ -184,6 +186,42 @@ def test_a_double_submit_creates_one_program(world):
     # then it points to the first program and no second one exists
     assert caught.value.existing == first
     assert Program.objects.filter(name="Little Oaks Preschool").count() == 1
+
+
+# SQLite's in-memory test database locks whole tables across connections, so this race needs PostgreSQL
+# (CI runs the suite on both); the sequential double submit above covers SQLite.
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_submits_create_one_program(world):
+    # given the same create form sent twice at the same moment (a double click), on two connections
+    admin_pk, key = world.people["network_admin"].pk, uuid.uuid4()
+    data = program_data(license_number="")  # no unique license to fall back on: only the key guards
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def submit() -> None:
+        try:
+            actor = User.objects.get(pk=admin_pk)
+            barrier.wait(timeout=10)
+            outcomes.append(services.program_create(actor=actor, network=world.network, data=data,
+                                                    submission_key=key))
+        except services.AlreadySubmitted as done:
+            outcomes.append(done)
+        finally:
+            connection.close()
+
+    # when both run
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    # then one program exists, and the loser of the race was pointed at it
+    program = Program.objects.get(name="Little Oaks Preschool")
+    created = [o for o in outcomes if isinstance(o, Program)]
+    refused = [o for o in outcomes if isinstance(o, services.AlreadySubmitted)]
+    assert [p.pk for p in created] == [program.pk]
+    assert len(refused) == 1 and refused[0].existing == program
 
 
 def test_a_refused_submit_does_not_use_up_its_key(world):
