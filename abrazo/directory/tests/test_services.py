@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
 from abrazo.accounts.models import Membership, Role, User
+from abrazo.accounts.tests.factories import MembershipFactory
 from abrazo.audit.models import AccessEvent, Action
 from abrazo.core.concurrency import StaleEditError
 from abrazo.directory import services
@@ -37,7 +38,6 @@ from abrazo.directory.tests.factories import (
     ProgramStaffFactory,
     county,
 )
-from conftest import make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -465,7 +465,7 @@ def test_a_person_with_a_consultant_profile_cannot_get_a_second(world):
 
 
 def test_a_supervisor_must_supervise_in_this_network(world):
-    outsider = make_person(world.other_network, Role.SUPERVISOR, mfa=False)
+    outsider = MembershipFactory(network=world.other_network, role=Role.SUPERVISOR).user
     with pytest.raises(ValidationError) as caught:
         services.consultant_create(
             actor=world.people["network_admin"], network=world.network, email="new@example.org",
@@ -552,7 +552,7 @@ def test_a_duplicate_agency_name_is_a_field_error(world):
 
 def test_an_admin_of_another_network_cannot_add_agencies_here(world):
     # given the administrator of the other network
-    outsider = make_person(world.other_network, Role.NETWORK_ADMIN, mfa=False)
+    outsider = MembershipFactory(network=world.other_network, role=Role.NETWORK_ADMIN).user
     # when they add an agency to this network
     with pytest.raises(PermissionDenied):
         services.agency_create(actor=outsider, network=world.network, data=services.AgencyData(name="Intruder Inc"))
