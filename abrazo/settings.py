@@ -189,10 +189,12 @@ ACCOUNT_RATE_LIMITS = {
 }
 if TESTING:
     ACCOUNT_RATE_LIMITS = {"login_failed": "20/m/ip,5/300s/key"}
-# Rate limits key on REMOTE_ADDR only (AccountAdapter.get_client_ip, like the audit ledger). These two
-# are allauth's defaults, stated so that nobody turns on X-Forwarded-For trust without reading this:
-# behind a proxy, have the proxy (or a proxy-protocol aware server) set the peer address instead.
-ALLAUTH_TRUSTED_PROXY_COUNT = 0
+# The client address for rate limits and the audit ledger comes from one place, audit.middleware.client_ip
+# (AccountAdapter.get_client_ip calls it): REMOTE_ADDR, unless the deployment says how many proxies of its
+# own stand in front (then the address the outermost one appended to X-Forwarded-For). The default, 0,
+# trusts no forwarded header: a client could write any address there and escape the per-address limit.
+ABRAZO_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+ALLAUTH_TRUSTED_PROXY_COUNT = ABRAZO_TRUSTED_PROXY_COUNT
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = None
 
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]

@@ -92,6 +92,23 @@ def test_a_forged_forwarded_for_header_does_not_escape_the_per_address_limit(wor
     assert addresses == {ATTACKER, NEIGHBOUR}
 
 
+def test_behind_a_declared_proxy_forged_hops_still_do_not_escape_the_limit(world, settings):
+    # given a deployment behind one proxy of its own, which appends the real client address
+    settings.ABRAZO_TRUSTED_PROXY_COUNT = 1
+    proxy = "192.0.2.1"
+    client = Client()
+    # when a client tries twenty accounts, each time prepending a different forged hop
+    for n in range(20):
+        attempt(client, f"someone{n}@example.org", "wrong", ip=proxy, forwarded_for=f"198.51.100.{n}, {ATTACKER}")
+    response = attempt(client, "someone-else@example.org", "wrong", ip=proxy,
+                       forwarded_for=f"198.51.100.250, {ATTACKER}")
+    # then the address the proxy saw is throttled, and that is the address in the ledger
+    assert throttled(response)
+    assert set(AccessEvent.objects.values_list("ip_address", flat=True)) == {ATTACKER}
+    # while another client behind the same proxy is not
+    assert not throttled(attempt(Client(), "someone-else@example.org", "wrong", ip=proxy, forwarded_for=NEIGHBOUR))
+
+
 def test_a_successful_sign_in_does_not_wipe_the_failures(world):
     # given four failed guesses at a coordinator's password
     user = world.people["regional_coordinator"]

@@ -49,3 +49,21 @@ def test_the_labelled_demo_code_may_be_typed_again(settings):
     # then it is never spent, so the demo can be signed into again and again
     assert claim_totp_code(authenticator, "000000") is True
     assert claim_totp_code(authenticator, "000000") is True
+
+
+@pytest.mark.parametrize(
+    ("forwarded_for", "expected"),
+    [
+        ("198.51.100.66, 203.0.113.5", "203.0.113.5"),  # the client wrote the first hop, our proxy the last
+        ("203.0.113.5", "203.0.113.5"),
+        ("", "192.0.2.10"),  # reached directly, not through the proxy: the peer it is
+        ("not-an-address", "192.0.2.10"),
+    ],
+)
+def test_behind_one_trusted_proxy_the_address_it_appended_is_used(settings, forwarded_for, expected):
+    # given a deployment that declares one proxy of its own in front of Abrazo
+    settings.ABRAZO_TRUSTED_PROXY_COUNT = 1
+    extra = {"HTTP_X_FORWARDED_FOR": forwarded_for} if forwarded_for else {}
+    request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.10", **extra)
+    # then the address is the rightmost hop, whatever the client put before it
+    assert AccountAdapter(request).get_client_ip(request) == expected

@@ -100,9 +100,10 @@ def test_production_posture(tmp_path):
     values = settings_in(
         production_env(tmp_path),
         "DEBUG", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
-        "SESSION_COOKIE_NAME", "EMAIL_BACKEND", "ABRAZO_DEMO_MFA_CODE",
+        "SESSION_COOKIE_NAME", "EMAIL_BACKEND", "ABRAZO_DEMO_MFA_CODE", "ABRAZO_TRUSTED_PROXY_COUNT",
     )
-    # then cookies are HTTPS-only and host-bound, HSTS is on for a year, mail goes out by SMTP
+    # then cookies are HTTPS-only and host-bound, HSTS is on for a year, mail goes out by SMTP, and no
+    # forwarded-for header is trusted unless the deployment declares its proxies
     assert values == {
         "DEBUG": False,
         "SESSION_COOKIE_SECURE": True,
@@ -112,6 +113,7 @@ def test_production_posture(tmp_path):
         "SESSION_COOKIE_NAME": "__Host-abrazo_session",
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "ABRAZO_DEMO_MFA_CODE": "",
+        "ABRAZO_TRUSTED_PROXY_COUNT": 0,
     }
 
 
