@@ -11,11 +11,11 @@ import pytest
 from django.urls import reverse
 
 from abrazo.accounts.models import Role
-from abrazo.accounts.tests.factories import give_totp
+from abrazo.accounts.tests.factories import TOTP_SECRET, give_totp
 from abrazo.directory.models import Program
 from conftest import make_person
 
-SECRET = "JBSWY3DPEHPK3PXP"
+SECRET = TOTP_SECRET
 SIGN_IN = re.compile(r"^\s*sign in\s*$", re.IGNORECASE)
 PASSWORD = "correct horse battery staple"
 
