@@ -141,6 +141,8 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "abrazo_cache",
+        # Rate-limit counters and one-time form keys live here; culling must not drop them early.
+        "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 10},
     }
 }
 
