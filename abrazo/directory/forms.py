@@ -16,9 +16,11 @@ from uuid import UUID
 from django import forms
 from django.db.models import Model
 from django.forms.boundfield import BoundField
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from abrazo.accounts import access
+from abrazo.core.widgets import use_fast_widgets
 from abrazo.directory import selectors
 from abrazo.directory.models import (
     Agency,
@@ -50,6 +52,10 @@ class DirectoryFormMixin:
     """What every directory form shares: no colon after labels, and optional sections for the template."""
 
     sections: tuple[tuple[Any, tuple[str, ...]], ...] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        use_fast_widgets(self)  # type: ignore[arg-type]
 
     def grouped(self) -> list[Section]:
         """Visible fields in their sections; fields not named in any section come last, untitled."""
@@ -131,36 +137,53 @@ def _offer_only(field: forms.ModelChoiceField, offered: Iterable[Model], *, empt
 RURAL_CHOICES = [("", _("Rural or not")), ("yes", _("Rural only")), ("no", _("Not rural"))]
 
 
+def _region_choices(user: Any, *, empty: Any) -> list[tuple[str, str]]:
+    regions = access.visible(user, "region.view", Region.objects.all()).order_by("name").values_list("pk", "name")
+    return [("", str(empty)), *((str(pk), name) for pk, name in regions)]
+
+
+def _county_choices(user: Any, *, empty: Any) -> list[tuple[str, str]]:
+    # One translated label pattern for all counties: County.__str__ would translate it once per option.
+    pattern = gettext("%(name)s County")
+    counties = selectors.served_counties_for(network_ids=selectors.network_ids_of(user)).values_list("fips", "name")
+    return [("", str(empty)), *((fips, pattern % {"name": name}) for fips, name in counties)]
+
+
+def _language_choices(*, empty: Any) -> list[tuple[str, str]]:
+    spanish = (get_language() or "en").startswith("es")
+    names = Language.objects.order_by("name_es" if spanish else "name_en").values_list("code", "name_en", "name_es")
+    return [("", str(empty)), *((code, name_es if spanish else name_en) for code, name_en, name_es in names)]
+
+
+def _uuid_or_none(value: str) -> UUID | None:
+    return UUID(value) if value else None
+
+
 class ProgramFilterForm(DirectoryFormMixin, forms.Form):
+    """Filters of the programs list. Choices are plain (value, label) pairs read with values_list:
+    the filter bar sits on every page of a 40,000-program list and must not build model objects."""
+
     q = forms.CharField(
         label=_("Name, city, ZIP or license"), required=False, max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
-    region = forms.ModelChoiceField(
-        label=_("Region"), queryset=Region.objects.none(), required=False, empty_label=_("Any region")
-    )
-    county = forms.ModelChoiceField(
-        label=_("County"), queryset=County.objects.none(), required=False, empty_label=_("Any county")
-    )
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    county = forms.ChoiceField(label=_("County"), required=False)
     setting_type = forms.ChoiceField(
         label=_("Setting type"), choices=[("", _("Any setting")), *SettingType.choices], required=False
     )
-    language = forms.ModelChoiceField(
-        label=_("Language"), queryset=Language.objects.all(), required=False, to_field_name="code",
-        empty_label=_("Any language"),
-    )
+    language = forms.ChoiceField(label=_("Language"), required=False)
     rural = forms.ChoiceField(label=_("Rural"), choices=RURAL_CHOICES, required=False)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        regions = access.visible(user, "region.view", Region.objects.all()).order_by("name")
-        self.fields["region"].queryset = regions  # type: ignore[attr-defined]
-        if not access.has_permission(user, "region.view"):
+        if access.has_permission(user, "region.view"):
+            self.fields["region"].choices = _region_choices(user, empty=_("Any region"))  # type: ignore[attr-defined]
+        else:
             del self.fields["region"]  # program staff see one program; a region filter means nothing to them
-        self.fields["county"].queryset = selectors.served_counties_for(  # type: ignore[attr-defined]
-            network_ids=selectors.network_ids_of(user)
-        )
+        self.fields["county"].choices = _county_choices(user, empty=_("Any county"))  # type: ignore[attr-defined]
+        self.fields["language"].choices = _language_choices(empty=_("Any language"))  # type: ignore[attr-defined]
 
     def to_filters(self) -> ProgramFilters:
         if not self.is_bound or not self.is_valid():
@@ -169,10 +192,10 @@ class ProgramFilterForm(DirectoryFormMixin, forms.Form):
         rural = {"yes": True, "no": False}.get(data.get("rural") or "")
         return ProgramFilters(
             query=data["q"].strip(),
-            region_id=data["region"].pk if data.get("region") else None,
-            county_fips=data["county"].pk if data.get("county") else "",
+            region_id=_uuid_or_none(data.get("region") or ""),
+            county_fips=data.get("county") or "",
             setting_type=data.get("setting_type") or "",
-            language=data["language"].code if data.get("language") else "",
+            language=data.get("language") or "",
             rural=rural,
         )
 
@@ -182,26 +205,16 @@ class ConsultantFilterForm(DirectoryFormMixin, forms.Form):
         label=_("Name, email or license"), required=False, max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
-    region = forms.ModelChoiceField(
-        label=_("Home region"), queryset=Region.objects.none(), required=False, empty_label=_("Any region")
-    )
-    county = forms.ModelChoiceField(
-        label=_("County served"), queryset=County.objects.none(), required=False, empty_label=_("Any county")
-    )
-    language = forms.ModelChoiceField(
-        label=_("Language"), queryset=Language.objects.all(), required=False, to_field_name="code",
-        empty_label=_("Any language"),
-    )
+    region = forms.ChoiceField(label=_("Home region"), required=False)
+    county = forms.ChoiceField(label=_("County served"), required=False)
+    language = forms.ChoiceField(label=_("Language"), required=False)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = (  # type: ignore[attr-defined]
-            access.visible(user, "region.view", Region.objects.all()).order_by("name")
-        )
-        self.fields["county"].queryset = selectors.served_counties_for(  # type: ignore[attr-defined]
-            network_ids=selectors.network_ids_of(user)
-        )
+        self.fields["region"].choices = _region_choices(user, empty=_("Any region"))  # type: ignore[attr-defined]
+        self.fields["county"].choices = _county_choices(user, empty=_("Any county"))  # type: ignore[attr-defined]
+        self.fields["language"].choices = _language_choices(empty=_("Any language"))  # type: ignore[attr-defined]
 
     def to_filters(self) -> ConsultantFilters:
         if not self.is_bound or not self.is_valid():
@@ -209,9 +222,9 @@ class ConsultantFilterForm(DirectoryFormMixin, forms.Form):
         data = self.cleaned_data
         return ConsultantFilters(
             query=data["q"].strip(),
-            region_id=data["region"].pk if data.get("region") else None,
-            county_fips=data["county"].pk if data.get("county") else "",
-            language=data["language"].code if data.get("language") else "",
+            region_id=_uuid_or_none(data.get("region") or ""),
+            county_fips=data.get("county") or "",
+            language=data.get("language") or "",
         )
 
 

@@ -20,6 +20,7 @@ from abrazo.accounts import access
 from abrazo.accounts.models import User
 from abrazo.core.concurrency import StaleEditError
 from abrazo.core.decorators import requires
+from abrazo.core.listing import attach_choice_labels, attach_detail_urls
 from abrazo.core.pagination import paginate
 from abrazo.directory import selectors, services
 from abrazo.directory.forms import (
@@ -32,7 +33,7 @@ from abrazo.directory.forms import (
     RegionForm,
     StaffForm,
 )
-from abrazo.directory.models import Network
+from abrazo.directory.models import Network, SettingType
 
 FORM_TEMPLATE = "directory/form_page.html"
 
@@ -115,9 +116,13 @@ def program_list(request: HttpRequest) -> HttpResponse:
     form = ProgramFilterForm(request.GET or None, user=request.user)
     filters = form.to_filters()
     page = paginate(
-        request, selectors.program_queryset_for(user=request.user, filters=filters), per_page=settings.ABRAZO_PAGE_SIZE
+        request,
+        selectors.program_queryset_for(user=request.user, filters=filters).only(*selectors.PROGRAM_LIST_FIELDS),
+        per_page=settings.ABRAZO_PAGE_SIZE,
     )
     selectors.program_page_record(user=request.user, programs=page.items, filters=filters)
+    attach_detail_urls(page.items, "directory:program-detail")
+    attach_choice_labels(page.items, "setting_type", SettingType.choices)
     return _render_list(
         request, "directory/program_list.html",
         {"form": form, "page": page, "may_add": access.has_permission(request.user, "program.create")},
