@@ -30,7 +30,7 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.hashers import make_password
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 from abrazo.accounts.models import Membership, Role, User
 from abrazo.directory.models import (
@@ -554,6 +554,10 @@ def load_demo(scale_name: str = "default", *, reset: bool = False, progress: Pro
             progress(f"Removed in {time.perf_counter() - started:.1f} s")
         builder = Builder(scale, progress)
         network = builder.run()
+    # Planner statistics: after a bulk load they still describe empty tables, and PostgreSQL would
+    # then pick plans for ten rows (hash-joining all 40,000 programs to show fifty).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return DemoResult(network=network, created=True, seconds=time.perf_counter() - started, counts=builder.counts)
 
 

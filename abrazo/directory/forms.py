@@ -6,8 +6,9 @@ fails must leave the record on the page exactly as stored, and every write goes 
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -137,22 +138,57 @@ def _offer_only(field: forms.ModelChoiceField, offered: Iterable[Model], *, empt
 RURAL_CHOICES = [("", _("Rural or not")), ("yes", _("Rural only")), ("no", _("Not rural"))]
 
 
+# Filter choices change only when an administrator edits regions or counties, yet every page of
+# a list shows them. They are kept per process for a minute, keyed by everything they depend on.
+FILTER_CHOICES_TTL_SECONDS = 60.0
+_filter_choices: dict[tuple[Any, ...], tuple[float, list[tuple[str, str]]]] = {}
+
+
+def _cached_choices(key: tuple[Any, ...], build: Callable[[], list[tuple[str, str]]]) -> list[tuple[str, str]]:
+    now = time.monotonic()
+    hit = _filter_choices.get(key)
+    if hit is not None and now - hit[0] < FILTER_CHOICES_TTL_SECONDS:
+        return hit[1]
+    if len(_filter_choices) > 2000:
+        _filter_choices.clear()
+    choices = build()
+    _filter_choices[key] = (now, choices)
+    return choices
+
+
+def _scope_key(user: Any) -> tuple[Any, ...]:
+    memberships = tuple(
+        (m.network_id, m.role, m.region_id, m.agency_id, m.program_id) for m in user.active_memberships
+    )
+    return (user.pk, memberships, get_language())
+
+
 def _region_choices(user: Any, *, empty: Any) -> list[tuple[str, str]]:
-    regions = access.visible(user, "region.view", Region.objects.all()).order_by("name").values_list("pk", "name")
-    return [("", str(empty)), *((str(pk), name) for pk, name in regions)]
+    def build() -> list[tuple[str, str]]:
+        regions = access.visible(user, "region.view", Region.objects.all()).order_by("name")
+        return [("", str(empty)), *((str(pk), name) for pk, name in regions.values_list("pk", "name"))]
+
+    return _cached_choices(("region", *_scope_key(user)), build)
 
 
 def _county_choices(user: Any, *, empty: Any) -> list[tuple[str, str]]:
-    # One translated label pattern for all counties: County.__str__ would translate it once per option.
-    pattern = gettext("%(name)s County")
-    counties = selectors.served_counties_for(network_ids=selectors.network_ids_of(user)).values_list("fips", "name")
-    return [("", str(empty)), *((fips, pattern % {"name": name}) for fips, name in counties)]
+    def build() -> list[tuple[str, str]]:
+        # One translated label pattern for all counties (County.__str__ translates once per option).
+        pattern = gettext("%(name)s County")
+        served = selectors.served_counties_for(network_ids=selectors.network_ids_of(user)).values_list("fips", "name")
+        return [("", str(empty)), *((fips, pattern % {"name": name}) for fips, name in served)]
+
+    return _cached_choices(("county", *_scope_key(user)), build)
 
 
 def _language_choices(*, empty: Any) -> list[tuple[str, str]]:
     spanish = (get_language() or "en").startswith("es")
-    names = Language.objects.order_by("name_es" if spanish else "name_en").values_list("code", "name_en", "name_es")
-    return [("", str(empty)), *((code, name_es if spanish else name_en) for code, name_en, name_es in names)]
+
+    def build() -> list[tuple[str, str]]:
+        names = Language.objects.order_by("name_es" if spanish else "name_en").values_list("code", "name_en", "name_es")
+        return [("", str(empty)), *((code, name_es if spanish else name_en) for code, name_en, name_es in names)]
+
+    return _cached_choices(("language", spanish), build)
 
 
 def _uuid_or_none(value: str) -> UUID | None:

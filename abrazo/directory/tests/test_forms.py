@@ -159,3 +159,27 @@ def test_consultant_edit_form_drops_the_email_and_shows_the_name(world):
     assert "email" not in form.fields
     assert form.initial["full_name"] == world.people["consultant"].full_name
     assert list(form.fields["region"].queryset) == [world.region_a]
+
+
+def test_filter_choices_follow_the_language_and_expire(world, monkeypatch):
+    from django.utils import translation
+
+    from abrazo.directory.tests.factories import NetworkCountyFactory
+
+    admin = world.people["network_admin"]
+    # given the filter bar rendered once in English and once in Spanish
+    with translation.override("en"):
+        english = dict(ProgramFilterForm(user=admin).fields["language"].choices)
+    with translation.override("es"):
+        spanish = dict(ProgramFilterForm(user=admin).fields["language"].choices)
+    # then each language gets its own labels, not the other's cached ones
+    assert english["es"] == "Spanish"
+    assert spanish["es"] == "Español"
+
+    # when the network starts serving another county and the cached choices expire
+    NetworkCountyFactory(network=world.network, region=world.region_b, county=county("06029"))
+    monkeypatch.setattr(directory_forms, "FILTER_CHOICES_TTL_SECONDS", 0.0)
+    with translation.override("en"):
+        counties = dict(ProgramFilterForm(user=admin).fields["county"].choices)
+    # then the new county is offered
+    assert counties["06029"] == "Kern County"
