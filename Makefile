@@ -44,8 +44,15 @@ test-fast: install
 test-browser: install messages
 	ABRAZO_ENV=test $(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
 
+# mypy covers the typed core of each app: services, selectors, the access module and the pure engines.
+MYPY_TARGETS = $(wildcard abrazo/*/services.py abrazo/*/selectors.py abrazo/*/engine.py abrazo/*/metrics.py \
+	abrazo/*/suppression.py abrazo/*/scoring.py) abrazo/accounts/access.py abrazo/accounts/middleware.py \
+	abrazo/directory/demo.py abrazo/core/widgets.py abrazo/core/listing.py abrazo/core/concurrency.py \
+	abrazo/core/pagination.py
+
 lint: install
 	$(BIN)/ruff check .
+	ABRAZO_ENV=test $(BIN)/mypy $(MYPY_TARGETS)
 	ABRAZO_ENV=test $(ABRAZO) makemigrations --check --dry-run
 
 bench: install

@@ -210,9 +210,10 @@ def require(user: Any, permission: str, obj: models.Model) -> None:
 
 def get_or_404(user: Any, permission: str, queryset: QuerySet[M], **lookup: Any) -> M:
     """Fetch one record in the user's scope, or answer 404 so that existence is not revealed."""
+    model: Any = queryset.model
     try:
         return visible(user, permission, queryset).get(**lookup)
-    except (queryset.model.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
+    except (model.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
         from abrazo.audit import services as audit
 
         audit.record_denied(

@@ -102,7 +102,7 @@ def user_needs_mfa_setup(user: object) -> bool:
 
     from abrazo.accounts.models import MFA_REQUIRED_ROLES
 
-    roles = getattr(user, "roles", set())
+    roles: set[str] = getattr(user, "roles", set())
     if not (roles & MFA_REQUIRED_ROLES) and not getattr(user, "is_staff", False):
         return False
     return not Authenticator.objects.filter(
