@@ -508,7 +508,7 @@ class CountyChoiceField(forms.ModelMultipleChoiceField):
         return str(obj)
 
 
-class RegionForm(CreateOnceMixin, DirectoryFormMixin, forms.Form):
+class RegionForm(CreateOnceMixin, VersionMixin, DirectoryFormMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     code = forms.SlugField(
         label=_("Code"), max_length=40, help_text=_("Short, lower case, no spaces, e.g. central-valley.")
@@ -527,11 +527,13 @@ class RegionForm(CreateOnceMixin, DirectoryFormMixin, forms.Form):
             nc.county_id: nc.region.name for nc in covered if region is None or nc.region_id != region.pk
         }
         field.queryset = County.objects.filter(state_code=network.state_code).order_by("name")
-        if region is not None:
+        if region is None:
+            del self.fields["version"]
+        else:
             del self.fields["submission_key"]
             if not self.is_bound:
                 self.initial.update(
-                    name=region.name, code=region.code,
+                    name=region.name, code=region.code, version=region.version,
                     counties=[nc.county_id for nc in covered if nc.region_id == region.pk],
                 )
 

@@ -57,7 +57,7 @@ class Language(models.Model):
         return self.name_es if (get_language() or "en").startswith("es") else self.name_en
 
 
-class Region(BaseModel):
+class Region(VersionedModel):
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="regions")
     name = models.CharField(_("name"), max_length=120)
     code = models.SlugField(_("code"), max_length=40)

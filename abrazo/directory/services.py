@@ -595,13 +595,13 @@ def region_create(
 
 
 @transaction.atomic
-def region_update(*, actor: User, region: Region, data: RegionData) -> Region:
-    """Rename a region and set its counties. Regions carry no version column: admins edit them rarely."""
+def region_update(*, actor: User, region: Region, expected_version: int, data: RegionData) -> Region:
+    """Rename a region and set its counties; a save over someone else's newer save is refused."""
     access.require(actor, "region.edit", region)
     _validate_region(network=region.network, data=data, exclude_pk=region.pk)
     region.name = data.name.strip()
     region.code = data.code
-    region.save(update_fields=["name", "code", "updated_at"])
+    save_versioned(region, expected_version=expected_version, update_fields=["name", "code"])
     _assign_counties(region=region, counties=data.counties)
     audit.record_change(user=actor, obj=region, action=Action.UPDATE)
     return region

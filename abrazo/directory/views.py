@@ -450,9 +450,12 @@ def region_edit(request: HttpRequest, pk: UUID) -> HttpResponse:
     form = RegionForm(_posted(request), network=region.network, region=region)
     done = _save(
         request, form,
-        lambda: services.region_update(actor=_actor(request), region=region, data=form.to_data()),
+        lambda: services.region_update(
+            actor=_actor(request), region=region, expected_version=form.expected_version(), data=form.to_data()
+        ),
         success=lambda obj: _("Region “%(name)s” saved.") % {"name": obj},
         next_url=_absolute_url,
+        stale_version=lambda: selectors.current_version_of(obj=region),
     )
     return done or _form_page(
         request, form, title=title, cancel_url=region.get_absolute_url()

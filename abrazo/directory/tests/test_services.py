@@ -596,7 +596,7 @@ def test_giving_a_county_to_another_region_moves_its_programs(world):
     admin = world.people["network_admin"]
     # when region B is edited to cover Fresno as well
     services.region_update(
-        actor=admin, region=world.region_b,
+        actor=admin, region=world.region_b, expected_version=world.region_b.version,
         data=services.RegionData(name="Los Angeles", code="la", counties=[county(LOS_ANGELES), county(FRESNO)]),
     )
     # then Fresno and its programs belong to region B
@@ -609,7 +609,7 @@ def test_a_county_with_programs_cannot_be_dropped(world):
     admin = world.people["network_admin"]
     # when region A is edited to cover no county
     with pytest.raises(ValidationError) as caught:
-        services.region_update(actor=admin, region=world.region_a,
+        services.region_update(actor=admin, region=world.region_a, expected_version=world.region_a.version,
                                data=services.RegionData(name="Central Valley", code="central", counties=[]))
     # then the removal is refused by name
     assert caught.value.message_dict["counties"] == [
@@ -622,7 +622,7 @@ def test_a_county_without_programs_can_be_dropped(world):
     admin = world.people["network_admin"]
     ProgramFactory(network=world.network, region=world.region_a, county=county(FRESNO))
     Program.objects.filter(county_id=FRESNO, network=world.network).delete()
-    services.region_update(actor=admin, region=world.region_a,
+    services.region_update(actor=admin, region=world.region_a, expected_version=world.region_a.version,
                            data=services.RegionData(name="Central Valley", code="central", counties=[]))
     assert not NetworkCounty.objects.filter(network=world.network, county_id=FRESNO).exists()
 
@@ -637,5 +637,24 @@ def test_a_region_code_is_unique_in_the_network(world):
 def test_only_admins_edit_regions(world):
     with pytest.raises(PermissionDenied):
         services.region_update(actor=world.people["regional_coordinator"], region=world.region_a,
+                               expected_version=world.region_a.version,
                                data=services.RegionData(name="Mine", code="central", counties=[county(FRESNO)]))
     assert Region.objects.get(pk=world.region_a.pk).name == "Central Valley"
+
+
+def test_a_region_edit_over_a_newer_save_is_refused(world):
+    # given an administrator who loaded region A, and someone else who saved it since
+    admin = world.people["network_admin"]
+    loaded_version = world.region_a.version
+    services.region_update(
+        actor=admin, region=world.region_a, expected_version=loaded_version,
+        data=services.RegionData(name="Central Valley North", code="central", counties=[county(FRESNO)]),
+    )
+    # when the first administrator saves what they loaded
+    with pytest.raises(StaleEditError):
+        services.region_update(
+            actor=admin, region=Region.objects.get(pk=world.region_a.pk), expected_version=loaded_version,
+            data=services.RegionData(name="Valley", code="central", counties=[county(FRESNO)]),
+        )
+    # then the newer save stands
+    assert Region.objects.get(pk=world.region_a.pk).name == "Central Valley North"

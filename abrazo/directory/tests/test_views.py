@@ -587,7 +587,7 @@ def test_region_edit_form_marks_counties_of_other_regions(client, world):
 def test_dropping_a_county_with_programs_keeps_the_form(client, world):
     login(client, world, "network_admin")
     response = client.post(reverse("directory:region-edit", args=[world.region_a.pk]),
-                           {"name": "Central Valley Renamed", "code": "central"})
+                           {"name": "Central Valley Renamed", "code": "central", "version": world.region_a.version})
     body = response.content.decode()
     assert "Fresno County still has programs" in body and 'value="Central Valley Renamed"' in body
     assert Region.objects.get(pk=world.region_a.pk).name == "Central Valley"
