@@ -25,7 +25,7 @@ messages: install
 	@if command -v msgfmt >/dev/null 2>&1; then cd abrazo && ../$(ABRAZO) compilemessages -l es >/dev/null; fi
 
 makemessages: install
-	cd abrazo && ../$(ABRAZO) makemessages -l es --no-location --no-obsolete --ignore "static/*" --ignore "*/tests/*"
+	cd abrazo && ../$(ABRAZO) makemessages -l es --no-location --no-obsolete --no-wrap --ignore "static/*" --ignore "*/tests/*"
 
 demo: install messages
 	$(ABRAZO) migrate --noinput
