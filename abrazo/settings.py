@@ -75,6 +75,9 @@ INSTALLED_APPS = [
     "abrazo.accounts",
     "abrazo.audit",
     "abrazo.directory",
+    "abrazo.intake",
+    "abrazo.matching",
+    "abrazo.consultations",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("audit/", include("abrazo.audit.urls")),
     path("directory/", include("abrazo.directory.urls")),
+    path("requests/", include("abrazo.intake.urls")),
+    path("episodes/", include("abrazo.consultations.urls")),
     path("", include("abrazo.core.urls")),
 ]
 

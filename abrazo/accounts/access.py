@@ -81,6 +81,39 @@ POLICY: dict[str, dict[Role, Scope]] = {
     },
     "consultant.create": {ADMIN: Scope.NETWORK},  # checked against the Region
     "consultant.edit": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION},
+    # --- The service loop (issue 3) ---------------------------------------------------------------
+    # Requests for consultation. Program staff follow their own program's requests; consultants and
+    # supervisors see the requests assigned to them / to their consultants.
+    "request.view": {
+        ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, SUPERVISOR: Scope.SUPERVISEES,
+        CONSULTANT: Scope.SELF, PROGRAM_STAFF: Scope.PROGRAM,
+    },
+    # Triage: ask for information, decline, waitlist, assign (and the matching suggestions).
+    "request.triage": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION},
+    # Episodes: program staff see status and the action plan of their program's episodes, never notes.
+    "episode.view": {
+        ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, SUPERVISOR: Scope.SUPERVISEES,
+        CONSULTANT: Scope.SELF, PROGRAM_STAFF: Scope.PROGRAM,
+    },
+    # Doing the work of an episode: consent, agreement, contacts, plan, referrals, closure, follow-up.
+    "episode.work": {CONSULTANT: Scope.SELF},
+    # Reassigning, reopening or correcting an episode.
+    "episode.manage": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION},
+    # Proceeding with child-specific work before consent is on file: an audited supervisor decision.
+    "episode.consent_exception": {SUPERVISOR: Scope.SUPERVISEES},
+    # Contact notes and consent forms are clinical records: the consultant and their supervisor only.
+    "episode.notes": {CONSULTANT: Scope.SELF, SUPERVISOR: Scope.SUPERVISEES},
+    # Groups (communities of support) and the universal tier's helpline / drop-in log.
+    "group.view": {
+        ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, SUPERVISOR: Scope.SUPERVISEES, CONSULTANT: Scope.SELF,
+    },
+    "group.manage": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, CONSULTANT: Scope.SELF},
+    "brief.view": {
+        ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, SUPERVISOR: Scope.SUPERVISEES, CONSULTANT: Scope.SELF,
+    },
+    "brief.log": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, CONSULTANT: Scope.SELF},
+    # Matching settings (soft-preference weights) and priority rules of the network.
+    "network.configure": {ADMIN: Scope.NETWORK},
     "audit.view": {ADMIN: Scope.NETWORK},
     "admin_site.use": {ADMIN: Scope.NETWORK},
 }
@@ -106,6 +139,25 @@ SCOPE_PATHS: dict[str, dict[Scope, str]] = {
         Scope.SELF: "user_id", Scope.SUPERVISEES: "supervisor_id",
     },
     "audit.accessevent": {Scope.NETWORK: "network_id"},
+    "directory.network": {Scope.NETWORK: "pk"},
+    # A request's region is derived from its county when it arrives; `consultant` is set on assignment.
+    "intake.request": {
+        Scope.NETWORK: "network_id", Scope.REGION: "region_id", Scope.PROGRAM: "program_id",
+        Scope.SELF: "consultant__user_id", Scope.SUPERVISEES: "consultant__supervisor_id",
+    },
+    "consultations.episode": {
+        Scope.NETWORK: "network_id", Scope.REGION: "program__region_id", Scope.PROGRAM: "program_id",
+        Scope.SELF: "consultant__user_id", Scope.SUPERVISEES: "consultant__supervisor_id",
+    },
+    # Groups and brief contacts belong to a network and a region and are led / logged by a consultant.
+    "consultations.group": {
+        Scope.NETWORK: "network_id", Scope.REGION: "region_id",
+        Scope.SELF: "facilitator__user_id", Scope.SUPERVISEES: "facilitator__supervisor_id",
+    },
+    "consultations.briefcontact": {
+        Scope.NETWORK: "network_id", Scope.REGION: "region_id",
+        Scope.SELF: "consultant__user_id", Scope.SUPERVISEES: "consultant__supervisor_id",
+    },
 }
 
 NOTHING = Q(pk__in=[])

@@ -35,6 +35,18 @@ CHECKED_AGAINST: dict[str, tuple[str, ...]] = {
     "consultant.create": ("directory.region",),
     "consultant.edit": ("directory.consultantprofile",),
     "audit.view": ("audit.accessevent",),
+    "request.view": ("intake.request",),
+    "request.triage": ("intake.request",),
+    "episode.view": ("consultations.episode",),
+    "episode.work": ("consultations.episode",),
+    "episode.manage": ("consultations.episode",),
+    "episode.consent_exception": ("consultations.episode",),
+    "episode.notes": ("consultations.episode",),
+    "group.view": ("consultations.group",),
+    "group.manage": ("consultations.group",),
+    "brief.view": ("consultations.briefcontact",),
+    "brief.log": ("consultations.briefcontact",),
+    "network.configure": ("directory.network",),
     "admin_site.use": (),  # a yes/no for the whole admin, never a record
 }
 
