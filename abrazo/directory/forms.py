@@ -7,7 +7,6 @@ fails must leave the record on the page exactly as stored, and every write goes 
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,6 +20,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from abrazo.accounts import access
+from abrazo.core.submissions import CreateOnceMixin
 from abrazo.core.widgets import use_fast_widgets
 from abrazo.directory import selectors
 from abrazo.directory.models import (
@@ -83,21 +83,6 @@ class ParseOnlyModelForm(DirectoryFormMixin, forms.ModelForm):
         # ModelForm would copy the input onto the instance and run model validation here. The service
         # does the database checks, and leaving the instance alone keeps the page's header honest.
         return
-
-
-class CreateOnceMixin(forms.Form):
-    """A hidden random key that lets the service recognise a second submit of the same create form."""
-
-    submission_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial["submission_key"] = uuid.uuid4()
-
-    def submission_key_value(self) -> UUID | None:
-        value = self.cleaned_data.get("submission_key")
-        return value if isinstance(value, UUID) else None
 
 
 class VersionMixin(forms.Form):

@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import TypeVar
 from uuid import UUID
 
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -25,6 +24,8 @@ from abrazo.accounts.models import Membership, Role, User
 from abrazo.audit import services as audit
 from abrazo.audit.models import Action
 from abrazo.core.concurrency import save_versioned
+from abrazo.core.submissions import AlreadySubmitted as AlreadySubmitted  # re-exported for views and tests
+from abrazo.core.submissions import claim_submission, remember_submission
 from abrazo.directory.models import (
     Agency,
     Classroom,
@@ -42,40 +43,13 @@ from abrazo.directory.models import (
 
 M = TypeVar("M", bound=models.Model)
 
-# A double submit (two clicks, a reload of the POST, a flaky connection retried) must not create two
-# records. Each create form carries a random submission key; the first request to claim it wins.
-# The claim is a row in the database cache, inserted inside the create's transaction: the table's
-# primary key makes two concurrent claims impossible, and a create that fails validation rolls its
-# claim back, so the person can correct the form and submit the same key again.
-SUBMISSION_TTL_SECONDS = 24 * 60 * 60
-
-
-class AlreadySubmitted(Exception):
-    """The create form was already submitted; `existing` is what that first submit created, if known."""
-
-    def __init__(self, existing: models.Model | None) -> None:
-        super().__init__("already submitted")
-        self.existing = existing
-
-
-def _submission_cache_key(actor: User, key: UUID) -> str:
-    return f"abrazo:directory:submission:{actor.pk}:{key}"
-
-
+# Double submits: see abrazo.core.submissions. A directory form's key belongs to the person who sent it.
 def _claim_submission(*, actor: User, key: UUID | None, model: type[M]) -> None:
-    if key is None:
-        return
-    cache_key = _submission_cache_key(actor, key)
-    if cache.add(cache_key, "", timeout=SUBMISSION_TTL_SECONDS):
-        return
-    existing_pk = cache.get(cache_key)
-    existing = model._default_manager.filter(pk=existing_pk).first() if existing_pk else None
-    raise AlreadySubmitted(existing)
+    claim_submission(owner=f"directory:{actor.pk}", key=key, model=model)
 
 
 def _remember_submission(*, actor: User, key: UUID | None, obj: models.Model) -> None:
-    if key is not None:
-        cache.set(_submission_cache_key(actor, key), str(obj.pk), timeout=SUBMISSION_TTL_SECONDS)
+    remember_submission(owner=f"directory:{actor.pk}", key=key, obj=obj)
 
 
 def _require_permission(actor: User, permission: str) -> None:
