@@ -47,6 +47,12 @@ if PRODUCTION:
 else:
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret-" + "x" * 40)
 
+# Keys that encrypt clinical note fields (abrazo.core.crypto), newest first; never SECRET_KEY. Outside
+# production a public development key stands in when unset; production refuses to start without them.
+ABRAZO_FIELD_KEYS = env_list("ABRAZO_FIELD_KEYS")
+if PRODUCTION and not ABRAZO_FIELD_KEYS:
+    raise RuntimeError("ABRAZO_FIELD_KEYS must be set in production (see `abrazo rotate_field_keys --generate`)")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 

@@ -1,0 +1,584 @@
+"""Every write to an episode: atomic, access-checked, audited, and leaving a line on the timeline.
+
+The consultant assigned to an episode does its work ("episode.work"); coordinators and administrators
+may correct it ("episode.manage"). A supervisor alone may let child-specific work proceed without
+consent on file ("episode.consent_exception"). Phases only move forward, and a child-specific episode
+cannot go past CONSENT until consent is on file or an exception is recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from abrazo.accounts import access
+from abrazo.audit import services as audit
+from abrazo.audit.models import Action
+from abrazo.consultations import tasks
+from abrazo.consultations.models import (
+    CLASSROOM_ACTIVITIES,
+    FINISHED_PHASES,
+    FOLLOW_UP_AFTER_DAYS,
+    ActionPlan,
+    ActivityType,
+    Agreement,
+    Attainment,
+    Closure,
+    ClosureReason,
+    Consent,
+    ConsentException,
+    ConsentRelationship,
+    Contact,
+    Episode,
+    EpisodeEvent,
+    EpisodeType,
+    EventKind,
+    FollowUp,
+    Goal,
+    Modality,
+    ParticipantRole,
+    Phase,
+    Referral,
+    ReferralStatus,
+    ServiceType,
+    Topic,
+)
+from abrazo.core.concurrency import save_versioned
+from abrazo.directory.models import Classroom, ConsultantProfile, Language, Program
+
+WORK = "episode.work"
+MANAGE = "episode.manage"
+
+# Signed forms arrive as scans or photos; anything else is refused by its content, not its name.
+CONSENT_FORM_MAX_BYTES = 10 * 1024 * 1024
+CONSENT_FORM_TYPES = {b"%PDF-": ("application/pdf", ".pdf"), b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
+                      b"\x89PNG\r\n\x1a\n": ("image/png", ".png")}
+
+
+def _require_work(actor: Any, episode: Episode) -> None:
+    """The assigned consultant, or a coordinator/administrator correcting the record."""
+    if not (access.can(actor, WORK, episode) or access.can(actor, MANAGE, episode)):
+        audit.record_denied(user=actor, object_type="consultations.episode", object_id=str(episode.pk),
+                            action=Action.UPDATE)
+        raise PermissionDenied(WORK)
+
+
+def _lock(episode: Episode) -> Episode:
+    """Re-read the episode under a row lock so that checks and writes see one state."""
+    return Episode.objects.select_for_update().get(pk=episode.pk)
+
+
+def _require_open(episode: Episode) -> None:
+    if episode.phase in FINISHED_PHASES:
+        raise ValidationError(_("This episode is closed."))
+
+
+def _event(episode: Episode, kind: str, actor: Any, **data: Any) -> EpisodeEvent:
+    return EpisodeEvent.objects.create(episode=episode, kind=kind, actor=actor, data=data)
+
+
+def consent_cleared(episode: Episode, *, on: dt.date | None = None) -> bool:
+    """Whether child-specific work may proceed: valid consent on file, or a supervisor's exception."""
+    day = on or timezone.localdate()
+    if any(consent.is_valid_on(day) for consent in episode.consents.all()):
+        return True
+    return episode.consent_exceptions.exists()
+
+
+# --- Opening ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def episode_open(
+    *,
+    actor: Any,
+    consultant: ConsultantProfile,
+    program: Program,
+    episode_type: str,
+    request: Any = None,
+    classroom: Classroom | None = None,
+    child_code: str = "",
+    language: Language | None = None,
+) -> Episode:
+    """Open an episode and tell the consultant by email once the assignment has committed."""
+    if episode_type not in EpisodeType.values:
+        raise ValidationError(_("Choose a type of consultation."))
+    if consultant.network_id != program.network_id:
+        raise ValidationError(_("The consultant does not work in this program's network."))
+    if not consultant.is_active:
+        raise ValidationError(_("This consultant is not active."))
+    if classroom is not None and classroom.program_id != program.pk:
+        raise ValidationError(_("The classroom does not belong to this program."))
+    child_code = child_code.strip()
+    if episode_type == EpisodeType.CHILD_FAMILY and not child_code:
+        raise ValidationError(_("Child-focused consultation needs the program's code for the child."))
+    if episode_type != EpisodeType.CHILD_FAMILY and child_code:
+        raise ValidationError(_("Only child-focused consultation identifies a child."))
+    if language is None and request is not None:
+        language = getattr(request, "preferred_language", None)
+
+    episode = Episode(
+        network_id=program.network_id, program=program, classroom=classroom, child_code=child_code,
+        episode_type=episode_type, phase=Phase.INTAKE, consultant=consultant, language=language,
+    )
+    if request is not None:
+        episode.request = request
+    episode.save()
+    # Checked against the episode as it will exist, so "who may open" is exactly "who may manage";
+    # a refusal here rolls the whole opening back.
+    if not access.can(actor, MANAGE, episode):
+        raise PermissionDenied(MANAGE)
+    _event(episode, EventKind.OPENED, actor, episode_type=episode_type, consultant=consultant.user.full_name)
+    audit.record_change(user=actor, obj=episode, action=Action.CREATE)
+    episode_id = str(episode.pk)
+    transaction.on_commit(lambda: tasks.send_assignment_email.enqueue(episode_id))
+    return episode
+
+
+# --- Consent --------------------------------------------------------------------------------------
+
+
+def _checked_consent_form(upload: UploadedFile) -> tuple[str, str]:
+    """Refuse anything but a PDF, JPEG or PNG under the size limit; return (content type, extension)."""
+    if upload.size is not None and upload.size > CONSENT_FORM_MAX_BYTES:
+        raise ValidationError(_("The signed form is larger than 10 MB."))
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    for magic, (content_type, extension) in CONSENT_FORM_TYPES.items():
+        if head.startswith(magic):
+            return content_type, extension
+    raise ValidationError(_("Upload the signed form as a PDF, JPEG or PNG file."))
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    actor: Any,
+    episode: Episode,
+    given_by_name: str,
+    relationship: str,
+    given_on: dt.date,
+    scope: str,
+    expires_on: dt.date | None = None,
+    form: UploadedFile | None = None,
+) -> Consent:
+    _require_work(actor, episode)
+    episode = _lock(episode)
+    _require_open(episode)
+    if relationship not in ConsentRelationship.values:
+        raise ValidationError(_("Choose the relationship to the child."))
+    if not given_by_name.strip() or not scope.strip():
+        raise ValidationError(_("Say who gave consent and what it covers."))
+    if given_on > timezone.localdate():
+        raise ValidationError(_("Consent cannot be dated in the future."))
+    if expires_on is not None and expires_on < given_on:
+        raise ValidationError(_("Consent cannot expire before it was given."))
+    consent = Consent(
+        episode=episode, given_by_name=given_by_name.strip(), relationship=relationship, given_on=given_on,
+        scope=scope.strip(), expires_on=expires_on, recorded_by=actor,
+    )
+    if form is not None:
+        content_type, extension = _checked_consent_form(form)
+        consent.form_content_type = content_type
+        consent.form_original_name = os.path.basename(form.name or "")[:200]
+        # The extension comes from the content, so the stored name never carries the uploader's choice.
+        consent.form.save(f"form{extension}", form, save=False)
+    consent.save()
+    _event(episode, EventKind.CONSENT, actor, expires_on=expires_on.isoformat() if expires_on else None,
+           with_form=bool(consent.form))
+    audit.record_change(user=actor, obj=consent, action=Action.CREATE)
+    return consent
+
+
+@transaction.atomic
+def consent_revoke(*, actor: Any, consent: Consent, reason: str) -> Consent:
+    _require_work(actor, consent.episode)
+    _lock(consent.episode)
+    consent = Consent.objects.select_for_update().get(pk=consent.pk)
+    if consent.revoked_at is not None:
+        raise ValidationError(_("This consent was already revoked."))
+    if not reason.strip():
+        raise ValidationError(_("Say why consent was revoked."))
+    consent.revoked_at = timezone.now()
+    consent.revoked_by = actor
+    consent.revocation_reason = reason.strip()
+    consent.save(update_fields=["revoked_at", "revoked_by", "revocation_reason", "updated_at"])
+    _event(consent.episode, EventKind.CONSENT_REVOKED, actor)
+    audit.record_change(user=actor, obj=consent, action=Action.UPDATE)
+    return consent
+
+
+@transaction.atomic
+def consent_exception_record(*, actor: Any, episode: Episode, reason: str) -> ConsentException:
+    """A supervisor lets child-specific work go on before consent is on file; always audited."""
+    if not access.can(actor, "episode.consent_exception", episode):
+        audit.record_denied(user=actor, object_type="consultations.episode", object_id=str(episode.pk),
+                            action=Action.CREATE)
+        raise PermissionDenied("episode.consent_exception")
+    episode = _lock(episode)
+    _require_open(episode)
+    if not episode.is_child_specific:
+        raise ValidationError(_("Only child-focused consultation needs consent."))
+    if len(reason.strip()) < 10:
+        raise ValidationError(_("Explain the exception in a sentence or two."))
+    exception = ConsentException.objects.create(episode=episode, supervisor=actor, reason=reason.strip())
+    _event(episode, EventKind.CONSENT_EXCEPTION, actor)
+    audit.record_change(user=actor, obj=exception, action=Action.CREATE)
+    return exception
+
+
+# --- Agreement ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def agreement_record(
+    *,
+    actor: Any,
+    episode: Episode,
+    scope: str,
+    expected_duration_weeks: int,
+    schedule: str,
+    agreed_on: dt.date,
+    expected_version: int | None = None,
+) -> Agreement:
+    """Record the agreement, or revise it (then `expected_version` catches a stale edit)."""
+    _require_work(actor, episode)
+    episode = _lock(episode)
+    _require_open(episode)
+    if not scope.strip():
+        raise ValidationError(_("Describe what the consultation will cover."))
+    if not 1 <= expected_duration_weeks <= 104:
+        raise ValidationError(_("Expected duration must be between 1 and 104 weeks."))
+    existing = Agreement.objects.filter(episode=episode).first()
+    if existing is None:
+        agreement = Agreement.objects.create(
+            episode=episode, scope=scope.strip(), expected_duration_weeks=expected_duration_weeks,
+            schedule=schedule.strip(), agreed_on=agreed_on, recorded_by=actor,
+        )
+        action = Action.CREATE
+    else:
+        agreement = existing
+        agreement.scope, agreement.schedule = scope.strip(), schedule.strip()
+        agreement.expected_duration_weeks, agreement.agreed_on = expected_duration_weeks, agreed_on
+        agreement.recorded_by = actor
+        save_versioned(
+            agreement, expected_version=existing.version if expected_version is None else expected_version,
+            update_fields=["scope", "schedule", "expected_duration_weeks", "agreed_on", "recorded_by"],
+        )
+        action = Action.UPDATE
+    _event(episode, EventKind.AGREEMENT, actor, weeks=expected_duration_weeks, revised=action == Action.UPDATE)
+    audit.record_change(user=actor, obj=agreement, action=action)
+    return agreement
+
+
+# --- Contacts -------------------------------------------------------------------------------------
+
+
+def _checked_codes(values: Iterable[str], allowed: list[str], message: str) -> list[str]:
+    codes = list(dict.fromkeys(values))  # keep order, drop repeats
+    if any(code not in allowed for code in codes):
+        raise ValidationError(message)
+    return codes
+
+
+@transaction.atomic
+def contact_log(
+    *,
+    actor: Any,
+    episode: Episode,
+    contact_date: dt.date,
+    minutes: int,
+    modality: str,
+    activity_type: str,
+    language: Language,
+    participants: Iterable[str] = (),
+    topics: Iterable[str] = (),
+    notes: str = "",
+    minutes_in_classroom: int | None = None,
+) -> Contact:
+    """Log one visit or call. Unless split explicitly, an observation or modelling contact counts all
+    its minutes as classroom time and any other contact none, so the two kinds of time stay apart."""
+    _require_work(actor, episode)
+    episode = _lock(episode)
+    _require_open(episode)
+    if contact_date > timezone.localdate():
+        raise ValidationError(_("A contact cannot be logged for a future date."))
+    if contact_date < timezone.localtime(episode.opened_at).date():
+        raise ValidationError(_("A contact cannot be dated before the episode opened."))
+    if not 1 <= minutes <= 600:
+        raise ValidationError(_("Minutes must be between 1 and 600."))
+    if modality not in Modality.values or activity_type not in ActivityType.values:
+        raise ValidationError(_("Choose how the contact happened and what it was."))
+    if minutes_in_classroom is None:
+        minutes_in_classroom = minutes if activity_type in CLASSROOM_ACTIVITIES else 0
+    if not 0 <= minutes_in_classroom <= minutes:
+        raise ValidationError(_("Classroom minutes cannot exceed the contact's minutes."))
+    if episode.is_child_specific and minutes_in_classroom and not consent_cleared(episode, on=contact_date):
+        raise ValidationError(_("The child cannot be observed before consent is on file or a supervisor "
+                                "records an exception."))
+    contact = Contact.objects.create(
+        episode=episode, contact_date=contact_date, minutes=minutes, minutes_in_classroom=minutes_in_classroom,
+        modality=modality, activity_type=activity_type, language=language,
+        participants=_checked_codes(participants, ParticipantRole.values, _("Choose who took part from the list.")),
+        topics=_checked_codes(topics, Topic.values, _("Choose topics from the list.")),
+        notes=notes.strip(), logged_by=actor,
+    )
+    _event(episode, EventKind.CONTACT, actor, date=contact_date.isoformat(), minutes=minutes,
+           modality=modality, activity=activity_type)
+    audit.record_change(user=actor, obj=contact, action=Action.CREATE)
+    return contact
+
+
+# --- Action plan ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def goal_add(
+    *,
+    actor: Any,
+    episode: Episode,
+    description: str,
+    strategies: str = "",
+    owner: str = "",
+    target_date: dt.date | None = None,
+    for_child: bool = False,
+) -> Goal:
+    _require_work(actor, episode)
+    episode = _lock(episode)
+    _require_open(episode)
+    if not description.strip():
+        raise ValidationError(_("Describe the goal."))
+    if for_child and not episode.is_child_specific:
+        raise ValidationError(_("Only child-focused consultation has goals for a child."))
+    plan, _created = ActionPlan.objects.get_or_create(episode=episode, defaults={"created_by": actor})
+    goal = Goal.objects.create(
+        plan=plan, description=description.strip(), strategies=strategies.strip(), owner=owner.strip(),
+        target_date=target_date, for_child=for_child,
+    )
+    _event(episode, EventKind.GOAL_ADDED, actor, goal=str(goal.pk))
+    audit.record_change(user=actor, obj=goal, action=Action.CREATE)
+    return goal
+
+
+@transaction.atomic
+def goal_rate(*, actor: Any, goal: Goal, attainment: int, expected_version: int) -> Goal:
+    """Rate attainment 1-3. Rating is allowed at review and closure, not after the episode closed."""
+    episode = goal.plan.episode
+    _require_work(actor, episode)
+    episode = _lock(episode)
+    _require_open(episode)
+    if attainment not in Attainment.values:
+        raise ValidationError(_("Attainment is 1 (not met), 2 (partially met) or 3 (fully met)."))
+    goal.attainment = attainment
+    goal.rated_at = timezone.now()
+    save_versioned(goal, expected_version=expected_version, update_fields=["attainment", "rated_at"])
+    _event(episode, EventKind.GOAL_RATED, actor, goal=str(goal.pk), attainment=attainment)
+    audit.record_change(user=actor, obj=goal, action=Action.UPDATE)
+    return goal
+
+
+@transaction.atomic
+def goal_family_signoff(*, actor: Any, goal: Goal, family_member_name: str, signed_on: dt.date) -> Goal:
+    episode = goal.plan.episode
+    _require_work(actor, episode)
+    episode = _lock(episode)
+    _require_open(episode)
+    if not goal.for_child:
+        raise ValidationError(_("Only goals for the child need the family's sign-off."))
+    if not family_member_name.strip():
+        raise ValidationError(_("Say which family member signed off."))
+    if signed_on > timezone.localdate():
+        raise ValidationError(_("The sign-off cannot be dated in the future."))
+    goal.family_signoff_name = family_member_name.strip()
+    goal.family_signoff_on = signed_on
+    save_versioned(goal, expected_version=goal.version, update_fields=["family_signoff_name", "family_signoff_on"])
+    _event(episode, EventKind.GOAL_SIGNED, actor, goal=str(goal.pk))
+    audit.record_change(user=actor, obj=goal, action=Action.UPDATE)
+    return goal
+
+
+# --- Referrals ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def referral_add(
+    *,
+    actor: Any,
+    episode: Episode,
+    service_type: str,
+    service_detail: str = "",
+    status: str = ReferralStatus.SUGGESTED,
+    outcome: str = "",
+) -> Referral:
+    _require_work(actor, episode)
+    episode = _lock(episode)
+    _require_open(episode)
+    if service_type not in ServiceType.values or status not in ReferralStatus.values:
+        raise ValidationError(_("Choose the service and the referral's status."))
+    if service_type == ServiceType.OTHER and not service_detail.strip():
+        raise ValidationError(_("Name the service."))
+    referral = Referral.objects.create(
+        episode=episode, service_type=service_type, service_detail=service_detail.strip(), status=status,
+        outcome=outcome.strip(), recorded_by=actor,
+    )
+    _event(episode, EventKind.REFERRAL, actor, service=service_type, status=status)
+    audit.record_change(user=actor, obj=referral, action=Action.CREATE)
+    return referral
+
+
+@transaction.atomic
+def referral_update(
+    *, actor: Any, referral: Referral, status: str, outcome: str, expected_version: int
+) -> Referral:
+    """Referrals are followed after closure too (an evaluation can take months), so no open check."""
+    episode = referral.episode
+    _require_work(actor, episode)
+    _lock(episode)
+    if status not in ReferralStatus.values:
+        raise ValidationError(_("Choose the referral's status."))
+    previous = referral.status
+    referral.status, referral.outcome = status, outcome.strip()
+    referral.status_on = timezone.localdate()
+    referral.recorded_by = actor
+    save_versioned(referral, expected_version=expected_version,
+                   update_fields=["status", "outcome", "status_on", "recorded_by"])
+    _event(episode, EventKind.REFERRAL_UPDATED, actor, service=referral.service_type, status=status,
+           previous=previous)
+    audit.record_change(user=actor, obj=referral, action=Action.UPDATE)
+    return referral
+
+
+# --- Phases, closure, follow-up ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def episode_advance(
+    *, actor: Any, episode: Episode, expected_version: int, to_phase: str | None = None
+) -> Episode:
+    """Move the episode forward to the next phase (or a later one the consultant names).
+
+    Never backwards, never into CLOSED or FOLLOWED_UP (closure and follow-up have their own steps), and
+    a child-specific episode does not leave CONSENT without consent on file or a supervisor's exception.
+    """
+    _require_work(actor, episode)
+    current = _lock(episode)
+    _require_open(current)
+    if current.version != expected_version:
+        from abrazo.core.concurrency import StaleEditError
+
+        raise StaleEditError(str(StaleEditError.message))
+    walk = current.phases
+    target = to_phase or current.next_phase()
+    if target is None or target not in walk or target in FINISHED_PHASES:
+        raise ValidationError(_("This episode cannot move to that phase; close it instead."))
+    if walk.index(target) <= walk.index(current.phase):
+        raise ValidationError(_("Phases only move forward."))
+    if (
+        current.is_child_specific
+        and walk.index(target) > walk.index(Phase.CONSENT)
+        and not consent_cleared(current)
+    ):
+        raise ValidationError(_("Child-focused work cannot go past consent until consent is on file or a "
+                                "supervisor records an exception."))
+    previous = current.phase
+    current.phase = target
+    save_versioned(current, expected_version=expected_version, update_fields=["phase"])
+    _event(current, EventKind.PHASE, actor, previous=previous, phase=target)
+    audit.record_change(user=actor, obj=current, action=Action.UPDATE)
+    return current
+
+
+@transaction.atomic
+def episode_close(
+    *,
+    actor: Any,
+    episode: Episode,
+    reason: str,
+    closed_successfully: bool,
+    maintained_in_setting: bool | None,
+    expected_version: int,
+) -> Closure:
+    """Close the episode and schedule the follow-up about a month later."""
+    _require_work(actor, episode)
+    current = _lock(episode)
+    _require_open(current)
+    if reason not in ClosureReason.values:
+        raise ValidationError(_("Choose why the episode is closing."))
+    if current.is_child_specific and maintained_in_setting is None:
+        raise ValidationError(_("Say whether the child was maintained in the setting."))
+    now = timezone.now()
+    closure = Closure.objects.create(
+        episode=current, reason=reason, closed_successfully=closed_successfully,
+        maintained_in_setting=maintained_in_setting, closed_at=now, closed_by=actor,
+    )
+    previous = current.phase
+    current.phase, current.closed_at = Phase.CLOSED, now
+    save_versioned(current, expected_version=expected_version, update_fields=["phase", "closed_at"])
+    followup = FollowUp.objects.create(
+        episode=current, due_on=timezone.localdate() + dt.timedelta(days=FOLLOW_UP_AFTER_DAYS)
+    )
+    _event(current, EventKind.CLOSED, actor, previous=previous, reason=reason, successful=closed_successfully,
+           maintained=maintained_in_setting, followup_due=followup.due_on.isoformat())
+    audit.record_change(user=actor, obj=closure, action=Action.CREATE)
+    audit.record_change(user=actor, obj=current, action=Action.UPDATE)
+    return closure
+
+
+@transaction.atomic
+def followup_record(
+    *,
+    actor: Any,
+    followup: FollowUp,
+    gains_maintained: bool,
+    maintained_in_setting: bool | None,
+    notes: str = "",
+) -> FollowUp:
+    episode = followup.episode
+    _require_work(actor, episode)
+    current = _lock(episode)
+    followup = FollowUp.objects.select_for_update().get(pk=followup.pk)
+    if followup.completed_at is not None or current.phase != Phase.CLOSED:
+        raise ValidationError(_("The follow-up has already been recorded."))
+    if current.is_child_specific and maintained_in_setting is None:
+        raise ValidationError(_("Say whether the child is still in the setting."))
+    followup.completed_at, followup.completed_by = timezone.now(), actor
+    followup.gains_maintained, followup.maintained_in_setting = gains_maintained, maintained_in_setting
+    followup.notes = notes.strip()
+    followup.save(update_fields=["completed_at", "completed_by", "gains_maintained", "maintained_in_setting",
+                                 "notes", "updated_at"])
+    current.phase = Phase.FOLLOWED_UP
+    save_versioned(current, expected_version=current.version, update_fields=["phase"])
+    _event(current, EventKind.FOLLOWUP, actor, gains=gains_maintained, maintained=maintained_in_setting)
+    audit.record_change(user=actor, obj=followup, action=Action.UPDATE)
+    return followup
+
+
+def followup_reminders_send(*, today: dt.date | None = None) -> int:
+    """Queue one reminder for each follow-up now due. Safe to run as often as cron likes: a follow-up
+    is claimed with a conditional UPDATE before its mail is queued, so it is never reminded twice, even
+    by two runs at once."""
+    today = today or timezone.localdate()
+    due = FollowUp.objects.filter(completed_at=None, reminder_sent_at=None, due_on__lte=today).values_list(
+        "pk", flat=True
+    )
+    sent = 0
+    for followup_id in list(due):
+        with transaction.atomic():
+            claimed = FollowUp.objects.filter(pk=followup_id, reminder_sent_at=None).update(
+                reminder_sent_at=timezone.now()
+            )
+            if claimed:
+                sent += 1
+                transaction.on_commit(
+                    lambda followup_id=str(followup_id): tasks.send_followup_reminder.enqueue(followup_id)
+                )
+    return sent
