@@ -71,6 +71,10 @@ class Episode(VersionedModel):
     """One consultation episode. `version` guards the phase against two simultaneous moves."""
 
     network = models.ForeignKey("directory.Network", on_delete=models.CASCADE, related_name="episodes")
+    # The request that led to the episode; episodes opened directly by a coordinator have none.
+    request = models.OneToOneField(
+        "intake.Request", null=True, blank=True, on_delete=models.PROTECT, related_name="episode"
+    )
     program = models.ForeignKey(
         "directory.Program", on_delete=models.PROTECT, related_name="episodes", verbose_name=_("program")
     )

@@ -127,10 +127,8 @@ def episode_open(
 
     episode = Episode(
         network_id=program.network_id, program=program, classroom=classroom, child_code=child_code,
-        episode_type=episode_type, phase=Phase.INTAKE, consultant=consultant, language=language,
+        episode_type=episode_type, phase=Phase.INTAKE, consultant=consultant, language=language, request=request,
     )
-    if request is not None:
-        episode.request = request
     episode.save()
     # Checked against the episode as it will exist, so "who may open" is exactly "who may manage";
     # a refusal here rolls the whole opening back.
