@@ -212,8 +212,10 @@ def _scope_filter(user: Any, membership: Membership, scope: Scope, paths: dict[S
     if scope == Scope.SERVED_COUNTIES:
         return in_network & Q(**{f"{path}__in": _served_county_ids(user)})
     if scope == Scope.SUPERVISEES:
-        if path == "supervisor_id":
-            return in_network & Q(supervisor_id=user.pk)
+        # A path ending in supervisor_id names the supervisor (a consultant's, or that of the consultant
+        # a request, episode, group or brief contact belongs to); any other path is a county.
+        if path == "supervisor_id" or path.endswith("__supervisor_id"):
+            return in_network & Q(**{path: user.pk})
         return in_network & Q(**{f"{path}__in": _supervisee_county_ids(user)})
     if scope == Scope.SELF:
         return in_network & Q(**{path: user.pk})
