@@ -186,6 +186,41 @@ class EpisodeEvent(BaseModel):
     def restricted(self) -> bool:
         return self.kind in RESTRICTED_EVENTS
 
+    @property
+    def summary(self) -> str:
+        """One translated line for the timeline, built from the stored facts (never from note text)."""
+        data = self.data or {}
+        phases, yes_no = dict(Phase.choices), {True: _("yes"), False: _("no"), None: _("does not apply")}
+        if self.kind == EventKind.PHASE:
+            return str(_("From “%(previous)s” to “%(phase)s”") % {
+                "previous": phases.get(data.get("previous"), ""), "phase": phases.get(data.get("phase"), "")})
+        if self.kind == EventKind.CONTACT:
+            return str(_("%(minutes)s minutes · %(modality)s · %(activity)s") % {
+                "minutes": data.get("minutes", ""),
+                "modality": dict(Modality.choices).get(data.get("modality"), ""),
+                "activity": dict(ActivityType.choices).get(data.get("activity"), "")})
+        if self.kind in (EventKind.REFERRAL, EventKind.REFERRAL_UPDATED):
+            return str(_("%(service)s: %(status)s") % {
+                "service": dict(ServiceType.choices).get(data.get("service"), ""),
+                "status": dict(ReferralStatus.choices).get(data.get("status"), "")})
+        if self.kind == EventKind.GOAL_RATED:
+            return str(dict(Attainment.choices).get(data.get("attainment"), ""))
+        if self.kind == EventKind.AGREEMENT:
+            return str(_("Expected duration: %(weeks)s weeks") % {"weeks": data.get("weeks", "")})
+        if self.kind == EventKind.OPENED:
+            return str(_("%(type)s, assigned to %(consultant)s") % {
+                "type": dict(EpisodeType.choices).get(data.get("episode_type"), ""),
+                "consultant": data.get("consultant", "")})
+        if self.kind == EventKind.CLOSED:
+            return str(_("%(reason)s · closed successfully: %(successful)s · child maintained: %(maintained)s")
+                       % {"reason": dict(ClosureReason.choices).get(data.get("reason"), ""),
+                          "successful": yes_no.get(data.get("successful")),
+                          "maintained": yes_no.get(data.get("maintained"))})
+        if self.kind == EventKind.FOLLOWUP:
+            return str(_("Gains maintained: %(gains)s · child still in the setting: %(maintained)s") % {
+                "gains": yes_no.get(data.get("gains")), "maintained": yes_no.get(data.get("maintained"))})
+        return ""
+
 
 class ConsentRelationship(models.TextChoices):
     PARENT = "parent", _("Parent")

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -54,6 +55,9 @@ from abrazo.consultations.models import (
 from abrazo.core.concurrency import save_versioned
 from abrazo.directory.models import Classroom, ConsultantProfile, Language, Program
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 WORK = "episode.work"
 MANAGE = "episode.manage"
 
@@ -63,12 +67,39 @@ CONSENT_FORM_TYPES = {b"%PDF-": ("application/pdf", ".pdf"), b"\xff\xd8\xff": ("
                       b"\x89PNG\r\n\x1a\n": ("image/png", ".png")}
 
 
+class Refused(PermissionDenied):
+    """A refusal that the ledger must keep even though the service's transaction rolls back."""
+
+    def __init__(self, permission: str, *, object_type: str, object_id: Any, action: str) -> None:
+        super().__init__(permission)
+        self.object_type, self.object_id, self.action = object_type, str(object_id), action
+
+
+def atomic_service(func: Callable[P, R]) -> Callable[P, R]:
+    """@transaction.atomic, plus: a refusal is written to the audit ledger *after* the rollback, so that
+    it is not undone together with the work it refused."""
+    atomic_func = transaction.atomic(func)
+
+    @wraps(func)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return atomic_func(*args, **kwargs)
+        except Refused as refused:
+            audit.record_denied(user=kwargs.get("actor"), object_type=refused.object_type,
+                                object_id=refused.object_id, action=refused.action)
+            raise
+
+    return run
+
+
+def _require(actor: Any, permissions: tuple[str, ...], episode: Episode, action: str = Action.UPDATE) -> None:
+    if not any(access.can(actor, permission, episode) for permission in permissions):
+        raise Refused(permissions[0], object_type="consultations.episode", object_id=episode.pk, action=action)
+
+
 def _require_work(actor: Any, episode: Episode) -> None:
     """The assigned consultant, or a coordinator/administrator correcting the record."""
-    if not (access.can(actor, WORK, episode) or access.can(actor, MANAGE, episode)):
-        audit.record_denied(user=actor, object_type="consultations.episode", object_id=str(episode.pk),
-                            action=Action.UPDATE)
-        raise PermissionDenied(WORK)
+    _require(actor, (WORK, MANAGE), episode)
 
 
 def _lock(episode: Episode) -> Episode:
@@ -96,7 +127,7 @@ def consent_cleared(episode: Episode, *, on: dt.date | None = None) -> bool:
 # --- Opening ------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_service
 def episode_open(
     *,
     actor: Any,
@@ -133,7 +164,7 @@ def episode_open(
     # Checked against the episode as it will exist, so "who may open" is exactly "who may manage";
     # a refusal here rolls the whole opening back.
     if not access.can(actor, MANAGE, episode):
-        raise PermissionDenied(MANAGE)
+        raise Refused(MANAGE, object_type="directory.program", object_id=program.pk, action=Action.CREATE)
     _event(episode, EventKind.OPENED, actor, episode_type=episode_type, consultant=consultant.user.full_name)
     audit.record_change(user=actor, obj=episode, action=Action.CREATE)
     episode_id = str(episode.pk)
@@ -157,7 +188,7 @@ def _checked_consent_form(upload: UploadedFile) -> tuple[str, str]:
     raise ValidationError(_("Upload the signed form as a PDF, JPEG or PNG file."))
 
 
-@transaction.atomic
+@atomic_service
 def consent_record(
     *,
     actor: Any,
@@ -197,7 +228,7 @@ def consent_record(
     return consent
 
 
-@transaction.atomic
+@atomic_service
 def consent_revoke(*, actor: Any, consent: Consent, reason: str) -> Consent:
     _require_work(actor, consent.episode)
     _lock(consent.episode)
@@ -215,13 +246,10 @@ def consent_revoke(*, actor: Any, consent: Consent, reason: str) -> Consent:
     return consent
 
 
-@transaction.atomic
+@atomic_service
 def consent_exception_record(*, actor: Any, episode: Episode, reason: str) -> ConsentException:
     """A supervisor lets child-specific work go on before consent is on file; always audited."""
-    if not access.can(actor, "episode.consent_exception", episode):
-        audit.record_denied(user=actor, object_type="consultations.episode", object_id=str(episode.pk),
-                            action=Action.CREATE)
-        raise PermissionDenied("episode.consent_exception")
+    _require(actor, ("episode.consent_exception",), episode, Action.CREATE)
     episode = _lock(episode)
     _require_open(episode)
     if not episode.is_child_specific:
@@ -237,7 +265,7 @@ def consent_exception_record(*, actor: Any, episode: Episode, reason: str) -> Co
 # --- Agreement ------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_service
 def agreement_record(
     *,
     actor: Any,
@@ -288,7 +316,7 @@ def _checked_codes(values: Iterable[str], allowed: list[str], message: str) -> l
     return codes
 
 
-@transaction.atomic
+@atomic_service
 def contact_log(
     *,
     actor: Any,
@@ -339,7 +367,7 @@ def contact_log(
 # --- Action plan ----------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_service
 def goal_add(
     *,
     actor: Any,
@@ -367,7 +395,7 @@ def goal_add(
     return goal
 
 
-@transaction.atomic
+@atomic_service
 def goal_rate(*, actor: Any, goal: Goal, attainment: int, expected_version: int) -> Goal:
     """Rate attainment 1-3. Rating is allowed at review and closure, not after the episode closed."""
     episode = goal.plan.episode
@@ -384,7 +412,7 @@ def goal_rate(*, actor: Any, goal: Goal, attainment: int, expected_version: int)
     return goal
 
 
-@transaction.atomic
+@atomic_service
 def goal_family_signoff(*, actor: Any, goal: Goal, family_member_name: str, signed_on: dt.date) -> Goal:
     episode = goal.plan.episode
     _require_work(actor, episode)
@@ -407,7 +435,7 @@ def goal_family_signoff(*, actor: Any, goal: Goal, family_member_name: str, sign
 # --- Referrals ------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_service
 def referral_add(
     *,
     actor: Any,
@@ -433,7 +461,7 @@ def referral_add(
     return referral
 
 
-@transaction.atomic
+@atomic_service
 def referral_update(
     *, actor: Any, referral: Referral, status: str, outcome: str, expected_version: int
 ) -> Referral:
@@ -458,7 +486,7 @@ def referral_update(
 # --- Phases, closure, follow-up ---------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_service
 def episode_advance(
     *, actor: Any, episode: Episode, expected_version: int, to_phase: str | None = None
 ) -> Episode:
@@ -495,7 +523,7 @@ def episode_advance(
     return current
 
 
-@transaction.atomic
+@atomic_service
 def episode_close(
     *,
     actor: Any,
@@ -531,7 +559,7 @@ def episode_close(
     return closure
 
 
-@transaction.atomic
+@atomic_service
 def followup_record(
     *,
     actor: Any,

@@ -1,4 +1,25 @@
-from django.urls import path  # noqa: F401  (patterns are added as the app's views land)
+from django.urls import path
+
+from abrazo.consultations import views
 
 app_name = "consultations"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.episode_list, name="episode-list"),
+    path("caseload/", views.caseload, name="caseload"),
+    path("team/", views.team_caseloads, name="team"),
+    path("<uuid:pk>/", views.episode_detail, name="episode-detail"),
+    path("<uuid:pk>/contacts/new/", views.contact_new, name="contact-new"),
+    path("<uuid:pk>/consent/new/", views.consent_new, name="consent-new"),
+    path("<uuid:pk>/consent/exception/", views.consent_exception, name="consent-exception"),
+    path("<uuid:pk>/agreement/", views.agreement_edit, name="agreement"),
+    path("<uuid:pk>/goals/new/", views.goal_new, name="goal-new"),
+    path("<uuid:pk>/referrals/new/", views.referral_new, name="referral-new"),
+    path("<uuid:pk>/advance/", views.episode_advance, name="episode-advance"),
+    path("<uuid:pk>/close/", views.episode_close, name="episode-close"),
+    path("<uuid:pk>/follow-up/", views.followup_record, name="followup"),
+    path("consents/<uuid:pk>/revoke/", views.consent_revoke, name="consent-revoke"),
+    path("consents/<uuid:pk>/form/", views.consent_form, name="consent-form"),
+    path("goals/<uuid:pk>/rate/", views.goal_rate, name="goal-rate"),
+    path("goals/<uuid:pk>/sign-off/", views.goal_signoff, name="goal-signoff"),
+    path("referrals/<uuid:pk>/", views.referral_edit, name="referral-edit"),
+]

@@ -1,0 +1,355 @@
+"""Episode screens. Views parse the request, call a selector or a service, and render; nothing more."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from abrazo.accounts.models import User
+from abrazo.consultations import selectors, services
+from abrazo.consultations.forms import (
+    AdvanceForm,
+    AgreementForm,
+    CloseForm,
+    ConsentExceptionForm,
+    ConsentForm,
+    ContactForm,
+    EpisodeFilterForm,
+    FollowUpForm,
+    GoalForm,
+    GoalRatingForm,
+    GoalSignoffForm,
+    ReferralForm,
+    ReferralUpdateForm,
+    RevokeConsentForm,
+)
+from abrazo.consultations.models import Episode, Phase
+from abrazo.core.concurrency import StaleEditError
+from abrazo.core.decorators import requires
+from abrazo.core.pagination import paginate
+
+FORM_TEMPLATE = "consultations/form_page.html"
+WORK = "episode.work"
+
+
+def _actor(request: HttpRequest) -> User:
+    """The signed-in person: LoginRequiredMiddleware and @requires let nobody else this far."""
+    return cast(User, request.user)
+
+
+def _posted(request: HttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+def _run(request: HttpRequest, form: Any, save: Callable[[], Any], *, success: str, episode: Episode) -> Any:
+    """Call the service for a valid posted form: a redirect to the episode, or None to show the errors again
+    (the person's input stays in the bound form)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        save()
+    except (ValidationError, StaleEditError) as problem:
+        form.add_error(None, problem.messages if isinstance(problem, ValidationError) else str(problem))
+        return None
+    messages.success(request, success)
+    return redirect(episode.get_absolute_url())
+
+
+def _form_page(request: HttpRequest, form: Any, *, title: str, episode: Episode, **extra: Any) -> HttpResponse:
+    return render(request, FORM_TEMPLATE, {"form": form, "title": title, "episode": episode, **extra})
+
+
+# --- Lists ------------------------------------------------------------------------------------------
+
+
+@requires("episode.view")
+def episode_list(request: HttpRequest) -> HttpResponse:
+    """Episodes the person may see: program staff their program's, coordinators their region's..."""
+    form = EpisodeFilterForm(request.GET or None)
+    phase, open_only = "", False
+    if form.is_valid():
+        phase, open_only = form.cleaned_data["phase"], form.cleaned_data["open_only"]
+    page = paginate(request, selectors.episode_list_for(user=request.user, phase=phase, open_only=open_only),
+                    per_page=50)
+    from abrazo.audit import services as audit
+
+    audit.record_list(user=request.user, model=Episode, ids=[episode.pk for episode in page.items])
+    return render(request, "consultations/episode_list.html", {"form": form, "page": page})
+
+
+@requires(WORK)
+def caseload(request: HttpRequest) -> HttpResponse:
+    """The consultant's own open episodes and what is due this week."""
+    return render(request, "consultations/caseload.html", {"caseload": selectors.caseload_for(user=request.user)})
+
+
+@requires("consultant.view")
+def team_caseloads(request: HttpRequest) -> HttpResponse:
+    """Supervisors: their consultants' caseloads and overdue follow-ups (coordinators: their region's)."""
+    return render(request, "consultations/team.html", {"team": selectors.team_caseloads_for(user=request.user)})
+
+
+# --- The episode page ------------------------------------------------------------------------------
+
+
+@requires("episode.view")
+def episode_detail(request: HttpRequest, pk: UUID) -> HttpResponse:
+    episode = selectors.episode_get_for(user=request.user, episode_id=pk)
+    detail = selectors.episode_detail_for(user=request.user, episode=episode)
+    walk = episode.phases
+    reached = walk.index(episode.phase) if episode.phase in walk else -1
+    steps = [
+        {"label": Phase(phase).label, "current": index == reached, "done": index < reached}
+        for index, phase in enumerate(walk)
+    ]
+    return render(request, "consultations/episode_detail.html", {"episode": episode, "detail": detail,
+                                                                  "phase_steps": steps})
+
+
+# --- The work of an episode -------------------------------------------------------------------------
+
+
+@requires(WORK)
+def contact_new(request: HttpRequest, pk: UUID) -> HttpResponse:
+    """The quick log, built for a phone: one column, big targets, everything defaulted."""
+    episode = selectors.episode_get_for(user=request.user, episode_id=pk, permission=WORK)
+    form = ContactForm(_posted(request), episode=episode)
+
+    def save() -> Any:
+        data = form.cleaned_data
+        return services.contact_log(
+            actor=_actor(request), episode=episode, contact_date=data["contact_date"], minutes=data["minutes"],
+            modality=data["modality"], activity_type=data["activity_type"], language=data["language"],
+            participants=data["participants"], topics=data["topics"], notes=data["notes"],
+            minutes_in_classroom=data["minutes_in_classroom"],
+        )
+
+    done = _run(request, form, save, success=_("Contact logged."), episode=episode)
+    return done or render(request, "consultations/contact_form.html", {"form": form, "episode": episode})
+
+
+@requires(WORK)
+def consent_new(request: HttpRequest, pk: UUID) -> HttpResponse:
+    episode = selectors.episode_get_for(user=request.user, episode_id=pk, permission=WORK)
+    form = ConsentForm(_posted(request), request.FILES if request.method == "POST" else None)
+
+    def save() -> Any:
+        data = form.cleaned_data
+        return services.consent_record(
+            actor=_actor(request), episode=episode, given_by_name=data["given_by_name"],
+            relationship=data["relationship"], given_on=data["given_on"], scope=data["scope"],
+            expires_on=data["expires_on"], form=data["form"],
+        )
+
+    done = _run(request, form, save, success=_("Consent recorded."), episode=episode)
+    return done or _form_page(request, form, title=_("Record consent"), episode=episode)
+
+
+@requires(WORK)
+def consent_revoke(request: HttpRequest, pk: UUID) -> HttpResponse:
+    consent = selectors.consent_get_for(user=request.user, consent_id=pk)
+    episode = consent.episode
+    form = RevokeConsentForm(_posted(request))
+    if consent.revoked_at is not None:
+        messages.info(request, _("This consent was already revoked."))
+        return redirect(episode.get_absolute_url())
+
+    def save() -> Any:
+        return services.consent_revoke(actor=_actor(request), consent=consent, reason=form.cleaned_data["reason"])
+
+    done = _run(request, form, save, success=_("Consent revoked."), episode=episode)
+    return done or _form_page(request, form, title=_("Revoke consent"), episode=episode, danger=True)
+
+
+@requires("episode.notes")
+def consent_form(request: HttpRequest, pk: UUID) -> HttpResponse:
+    """The signed form, to the consultant and their supervisor only; every download is audited."""
+    consent = selectors.consent_form_for(user=request.user, consent_id=pk)
+    response = FileResponse(
+        consent.form.open("rb"), as_attachment=True,
+        filename=consent.form_original_name or f"consent{consent.form.name[-4:]}",
+        content_type=consent.form_content_type or "application/octet-stream",
+    )
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@requires("episode.consent_exception")
+def consent_exception(request: HttpRequest, pk: UUID) -> HttpResponse:
+    episode = selectors.episode_get_for(user=request.user, episode_id=pk, permission="episode.consent_exception")
+    form = ConsentExceptionForm(_posted(request))
+
+    def save() -> Any:
+        return services.consent_exception_record(
+            actor=_actor(request), episode=episode, reason=form.cleaned_data["reason"]
+        )
+
+    done = _run(request, form, save, success=_("Exception recorded."), episode=episode)
+    return done or _form_page(request, form, title=_("Let the work proceed without consent"), episode=episode,
+                              intro=_("Use this only when waiting for written consent would harm the child; "
+                                      "record consent as soon as the family gives it."))
+
+
+@requires(WORK)
+def agreement_edit(request: HttpRequest, pk: UUID) -> HttpResponse:
+    episode = selectors.episode_get_for(user=request.user, episode_id=pk, permission=WORK)
+    agreement = getattr(episode, "agreement", None)
+    initial: dict[str, Any] = {}
+    if agreement is not None:
+        initial = {"scope": agreement.scope, "expected_duration_weeks": agreement.expected_duration_weeks,
+                   "schedule": agreement.schedule, "agreed_on": agreement.agreed_on, "version": agreement.version}
+    else:
+        from django.utils import timezone
+
+        initial = {"agreed_on": timezone.localdate()}
+    form = AgreementForm(_posted(request), initial=initial)
+
+    def save() -> Any:
+        data = form.cleaned_data
+        return services.agreement_record(
+            actor=_actor(request), episode=episode, scope=data["scope"],
+            expected_duration_weeks=data["expected_duration_weeks"], schedule=data["schedule"],
+            agreed_on=data["agreed_on"], expected_version=data["version"],
+        )
+
+    done = _run(request, form, save, success=_("Agreement saved."), episode=episode)
+    return done or _form_page(request, form, title=_("Agreement"), episode=episode)
+
+
+@requires(WORK)
+def goal_new(request: HttpRequest, pk: UUID) -> HttpResponse:
+    episode = selectors.episode_get_for(user=request.user, episode_id=pk, permission=WORK)
+    form = GoalForm(_posted(request), episode=episode)
+
+    def save() -> Any:
+        data = form.cleaned_data
+        return services.goal_add(
+            actor=_actor(request), episode=episode, description=data["description"], strategies=data["strategies"],
+            owner=data["owner"], target_date=data["target_date"], for_child=data.get("for_child", False),
+        )
+
+    done = _run(request, form, save, success=_("Goal added to the action plan."), episode=episode)
+    return done or _form_page(request, form, title=_("Add a goal"), episode=episode)
+
+
+@requires(WORK)
+def goal_rate(request: HttpRequest, pk: UUID) -> HttpResponse:
+    goal = selectors.goal_get_for(user=request.user, goal_id=pk)
+    episode = goal.plan.episode
+    form = GoalRatingForm(_posted(request), initial={"attainment": goal.attainment, "version": goal.version})
+
+    def save() -> Any:
+        return services.goal_rate(actor=_actor(request), goal=goal, attainment=form.cleaned_data["attainment"],
+                                  expected_version=form.cleaned_data["version"])
+
+    done = _run(request, form, save, success=_("Attainment recorded."), episode=episode)
+    return done or _form_page(request, form, title=_("Rate attainment"), episode=episode, subject=goal.description)
+
+
+@requires(WORK)
+def goal_signoff(request: HttpRequest, pk: UUID) -> HttpResponse:
+    goal = selectors.goal_get_for(user=request.user, goal_id=pk)
+    episode = goal.plan.episode
+    form = GoalSignoffForm(_posted(request))
+
+    def save() -> Any:
+        data = form.cleaned_data
+        return services.goal_family_signoff(actor=_actor(request), goal=goal,
+                                            family_member_name=data["family_member_name"], signed_on=data["signed_on"])
+
+    done = _run(request, form, save, success=_("Family sign-off recorded."), episode=episode)
+    return done or _form_page(request, form, title=_("Family sign-off"), episode=episode, subject=goal.description)
+
+
+@requires(WORK)
+def referral_new(request: HttpRequest, pk: UUID) -> HttpResponse:
+    episode = selectors.episode_get_for(user=request.user, episode_id=pk, permission=WORK)
+    form = ReferralForm(_posted(request))
+
+    def save() -> Any:
+        data = form.cleaned_data
+        return services.referral_add(
+            actor=_actor(request), episode=episode, service_type=data["service_type"],
+            service_detail=data["service_detail"], status=data["status"], outcome=data["outcome"],
+        )
+
+    done = _run(request, form, save, success=_("Referral recorded."), episode=episode)
+    return done or _form_page(request, form, title=_("Add a referral"), episode=episode)
+
+
+@requires(WORK)
+def referral_edit(request: HttpRequest, pk: UUID) -> HttpResponse:
+    referral = selectors.referral_get_for(user=request.user, referral_id=pk)
+    episode = referral.episode
+    form = ReferralUpdateForm(
+        _posted(request), initial={"status": referral.status, "outcome": referral.outcome, "version": referral.version}
+    )
+
+    def save() -> Any:
+        data = form.cleaned_data
+        return services.referral_update(actor=_actor(request), referral=referral, status=data["status"],
+                                        outcome=data["outcome"], expected_version=data["version"])
+
+    done = _run(request, form, save, success=_("Referral updated."), episode=episode)
+    return done or _form_page(request, form, title=_("Update the referral"), episode=episode,
+                              subject=str(referral))
+
+
+@requires(WORK)
+def episode_advance(request: HttpRequest, pk: UUID) -> HttpResponse:
+    """Ask before moving to the next phase: phases never move back."""
+    episode = selectors.episode_get_for(user=request.user, episode_id=pk, permission=WORK)
+    target = episode.next_phase()
+    form = AdvanceForm(_posted(request), initial={"version": episode.version, "to_phase": target or ""})
+
+    def save() -> Any:
+        return services.episode_advance(actor=_actor(request), episode=episode,
+                                        expected_version=form.cleaned_data["version"],
+                                        to_phase=form.cleaned_data["to_phase"] or None)
+
+    target_label = Phase(target).label if target else ""
+    done = _run(request, form, save, success=_("Moved to “%(phase)s”.") % {"phase": target_label}, episode=episode)
+    return done or render(request, "consultations/advance.html",
+                          {"form": form, "episode": episode, "target": target_label})
+
+
+@requires(WORK)
+def episode_close(request: HttpRequest, pk: UUID) -> HttpResponse:
+    episode = selectors.episode_get_for(user=request.user, episode_id=pk, permission=WORK)
+    form = CloseForm(_posted(request), episode=episode, initial={"version": episode.version})
+
+    def save() -> Any:
+        return services.episode_close(actor=_actor(request), episode=episode,
+                                      expected_version=form.cleaned_data["version"], **form.values())
+
+    done = _run(request, form, save, success=_("Episode closed; the follow-up is scheduled in a month."),
+                episode=episode)
+    return done or _form_page(request, form, title=_("Close the episode"), episode=episode,
+                              unavailable=None if episode.is_open else _("This episode is already closed."))
+
+
+@requires(WORK)
+def followup_record(request: HttpRequest, pk: UUID) -> HttpResponse:
+    episode = selectors.episode_get_for(user=request.user, episode_id=pk, permission=WORK)
+    followup = getattr(episode, "followup", None)
+    form = FollowUpForm(_posted(request), episode=episode)
+    unavailable = None
+    if followup is None:
+        unavailable = _("The follow-up is scheduled when the episode closes.")
+    elif followup.completed_at is not None:
+        unavailable = _("The follow-up has already been recorded.")
+    if unavailable is not None:
+        return _form_page(request, form, title=_("Follow-up"), episode=episode, unavailable=unavailable)
+
+    def save() -> Any:
+        return services.followup_record(actor=_actor(request), followup=followup, **form.values())
+
+    done = _run(request, form, save, success=_("Follow-up recorded."), episode=episode)
+    return done or _form_page(request, form, title=_("Follow-up"), episode=episode)

@@ -1,0 +1,63 @@
+"""Re-encrypt every encrypted field with the newest key of ABRAZO_FIELD_KEYS, so an old key can be retired.
+
+Rotation: generate a key (`--generate`), put it first in ABRAZO_FIELD_KEYS keeping the old ones after
+it, restart, run this command, then remove the old keys. Values already under the newest key are
+skipped, so the command can be interrupted and run again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cryptography.fernet import Fernet
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+from django.db.models import F, TextField, Value
+from django.db.models.functions import Cast
+
+from abrazo.core import crypto
+
+BATCH = 500
+
+
+class Command(BaseCommand):
+    help = "Re-encrypt encrypted fields (consultation notes) with the newest key in ABRAZO_FIELD_KEYS."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--generate", action="store_true", help="Print a new random key and exit.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["generate"]:
+            self.stdout.write(Fernet.generate_key().decode())
+            return
+        total = 0
+        for model, attname in crypto.encrypted_fields():
+            rotated = self._rotate(model, attname)
+            total += rotated
+            self.stdout.write(f"{model._meta.label}.{attname}: {rotated} value(s) re-encrypted")
+        self.stdout.write(f"{total} value(s) re-encrypted in all")
+
+    def _rotate(self, model: Any, attname: str) -> int:
+        # The raw token is read through a cast, which bypasses the field's decryption, and written back
+        # as a plain text value, which bypasses its encryption: rotation never holds the plain text.
+        raw = model._default_manager.exclude(**{attname: None}).annotate(
+            token=Cast(F(attname), output_field=TextField())
+        ).exclude(token="")
+        done = 0
+        last_pk = None
+        while True:
+            page = raw.order_by("pk")
+            if last_pk is not None:
+                page = page.filter(pk__gt=last_pk)
+            rows = list(page.values_list("pk", "token")[:BATCH])
+            if not rows:
+                return done
+            with transaction.atomic():
+                for pk, token in rows:
+                    if crypto.is_under_primary_key(token):
+                        continue
+                    model._default_manager.filter(pk=pk).update(
+                        **{attname: Value(crypto.rotate_token(token), output_field=TextField())}
+                    )
+                    done += 1
+            last_pk = rows[-1][0]
