@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from abrazo.core.submissions import CreateOnceMixin
 from abrazo.directory.forms import DirectoryFormMixin, Section
-from abrazo.directory.models import Auspice, ConsultantProfile, County, Language, SettingType
+from abrazo.directory.models import Auspice, Classroom, ConsultantProfile, County, Language, SettingType
 from abrazo.intake.models import ConcernCategory, IntakeSettings, Priority, Request, RequesterRole, RequestStatus
 from abrazo.intake.selectors import SuggestionRow, TriageFilters
 from abrazo.intake.services import IntakeSettingsData, RequestData
@@ -282,6 +282,13 @@ class AssignForm(forms.Form):
         empty_label=_("Choose a consultant"),
     )
     episode_type = forms.ChoiceField(label=_("Type of consultation"))
+    child_code = forms.CharField(
+        label=_("Child's code at the program"), max_length=40, required=False,
+        help_text=_("Child-focused consultation only: the code the program uses for the child, never the name."),
+    )
+    classroom = forms.ModelChoiceField(
+        label=_("Classroom"), queryset=Classroom.objects.none(), required=False, empty_label=_("No particular room"),
+    )
     override_reason = forms.CharField(
         label=_("Why not the top suggestion?"), max_length=2000, required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -298,6 +305,12 @@ class AssignForm(forms.Form):
         choices = [(str(s.consultant.pk), str(s.consultant)) for s in suggestions]
         self.fields["choice"].choices = [*choices, (OTHER, _("Someone else"))]  # type: ignore[attr-defined]
         self.fields["other_consultant"].queryset = consultants  # type: ignore[attr-defined]
+        if request.program_id:
+            self.fields["classroom"].queryset = Classroom.objects.filter(  # type: ignore[attr-defined]
+                program_id=request.program_id, is_active=True
+            ).order_by("name")
+        else:
+            del self.fields["classroom"]  # a program new to the directory has no classrooms yet
         self.fields["episode_type"].choices = [  # type: ignore[attr-defined]
             (value, label) for value, label in EpisodeType.choices if value != EpisodeType.GROUP_REFLECTIVE
         ]
@@ -315,6 +328,13 @@ class AssignForm(forms.Form):
         choice = data.get("choice")
         if choice == OTHER and data.get("other_consultant") is None and not self.has_error("other_consultant"):
             self.add_error("other_consultant", _("Choose the consultant."))
+        from abrazo.consultations.models import EpisodeType
+
+        child_focused = data.get("episode_type") == EpisodeType.CHILD_FAMILY
+        if child_focused and not (data.get("child_code") or "").strip():
+            self.add_error("child_code", _("Child-focused consultation needs the program's code for the child."))
+        if not child_focused and (data.get("child_code") or "").strip():
+            self.add_error("child_code", _("Only child-focused consultation identifies a child; leave this empty."))
         return data
 
     def consultant(self) -> ConsultantProfile:

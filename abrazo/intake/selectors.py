@@ -31,6 +31,7 @@ from abrazo.intake.models import (
     Request,
     RequestStatus,
 )
+from abrazo.intake.services import suggestion_consultant_id
 
 # --- The public form ------------------------------------------------------------------------------
 
@@ -304,7 +305,7 @@ def suggestions_for_request(*, user: Any, request: Request, limit: int = 5) -> l
     from abrazo.matching.services import suggestions_for
 
     suggestions = suggestions_for(user=user, request=request, limit=limit)
-    ids = [UUID(str(s.consultant_id)) for s in suggestions]
+    ids = [suggestion_consultant_id(s) for s in suggestions]
     consultants = ConsultantProfile.objects.select_related("user", "region").in_bulk(ids)
     return [
         SuggestionRow(consultant=consultants[pk], reasons=[str(r) for r in s.reasons], rank=index)

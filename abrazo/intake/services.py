@@ -29,6 +29,7 @@ from abrazo.audit import services as audit
 from abrazo.audit.models import Action
 from abrazo.core.submissions import claim_submission, remember_submission
 from abrazo.directory.models import (
+    Classroom,
     ConsultantProfile,
     County,
     Language,
@@ -437,19 +438,24 @@ def _default_auspice(setting_type: str) -> str:
     return Auspice.FOR_PROFIT if setting_type in (SettingType.FCC_SMALL, SettingType.FCC_LARGE) else Auspice.NON_PROFIT
 
 
+def suggestion_consultant_id(suggestion: Any) -> UUID:
+    """The consultant a matching suggestion names (the engine speaks in id strings, services may give profiles)."""
+    named = getattr(suggestion, "consultant_id", None) or getattr(suggestion, "consultant", None)
+    return UUID(str(getattr(named, "pk", named)))
+
+
 def top_suggestion_id(*, actor: User, request: Request) -> UUID | None:
     """The consultant the matching engine ranks first for this request, if any meets the hard constraints."""
     from abrazo.matching.services import suggestions_for
 
     suggestions = suggestions_for(user=actor, request=request, limit=1)
-    if not suggestions:
-        return None
-    return UUID(str(suggestions[0].consultant_id))
+    return suggestion_consultant_id(suggestions[0]) if suggestions else None
 
 
 @transaction.atomic
 def request_assign(
-    *, actor: User, request: Request, consultant: ConsultantProfile, episode_type: str, override_reason: str = ""
+    *, actor: User, request: Request, consultant: ConsultantProfile, episode_type: str, override_reason: str = "",
+    child_code: str = "", classroom: Classroom | None = None,
 ) -> Episode:
     """Assign the request to a consultant and open the episode.
 
@@ -471,8 +477,10 @@ def request_assign(
             )}
         )
     program = _program_for_assignment(actor=actor, request=request)
+    if classroom is not None and classroom.program_id != program.pk:
+        raise ValidationError({"classroom": _("Choose a classroom of this program.")})
     episode = episode_open(actor=actor, consultant=consultant, program=program, episode_type=episode_type,
-                           request=request)
+                           request=request, classroom=classroom, child_code=child_code)
     request.program = program
     request.consultant = consultant
     request.status = RequestStatus.ASSIGNED

@@ -271,6 +271,7 @@ def request_assign(http_request: HttpRequest, pk: UUID) -> HttpResponse:
             episode = services.request_assign(
                 actor=_actor(http_request), request=request, consultant=form.consultant(),
                 episode_type=form.cleaned_data["episode_type"], override_reason=form.cleaned_data["override_reason"],
+                child_code=form.cleaned_data["child_code"], classroom=form.cleaned_data.get("classroom"),
             )
         except services.RequestNotOpen as closed:
             messages.error(http_request, closed.message)
