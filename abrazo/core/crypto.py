@@ -19,8 +19,9 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core import checks
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.db import models
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
 # Derived from a public phrase on purpose: anyone can recompute it, which is exactly why it is refused
@@ -115,9 +116,21 @@ class EncryptedTextField(models.TextField):
         return encrypt(str(value))
 
     def get_lookup(self, lookup_name: str) -> Any:
+        if lookup_name == "exact":
+            return EmptyOnlyExact
         if lookup_name != "isnull":
             return None
         return super().get_lookup(lookup_name)
+
+
+class EmptyOnlyExact(Exact):
+    """Equality with an encrypted value is only meaningful for "no text" (tokens are salted, so the same
+    text never encrypts twice the same); comparing with real text would silently match nothing."""
+
+    def get_prep_lookup(self) -> Any:
+        if self.rhs not in ("", None):
+            raise FieldError("Encrypted fields can only be compared with an empty value")
+        return super().get_prep_lookup()
 
 
 def encrypted_fields() -> list[tuple[type[models.Model], str]]:

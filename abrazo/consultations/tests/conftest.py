@@ -41,6 +41,9 @@ def episodes(world: Any) -> Episodes:
     other = ConsultantProfileFactory(
         network=world.network, region=world.region_b, agency=agency_b, counties=[county("06037")]
     )
+    # A consultant of the same network with a real membership: holds "episode.work", but not on our episodes.
+    MembershipFactory(user=other.user, network=world.network, role=Role.CONSULTANT)
+    give_totp(other.user)
     return Episodes(
         world=world, consultant=consultant, other_consultant=other,
         child_episode=EpisodeFactory(program=world.program_a, consultant=consultant, child=True),

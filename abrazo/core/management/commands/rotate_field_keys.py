@@ -40,9 +40,11 @@ class Command(BaseCommand):
     def _rotate(self, model: Any, attname: str) -> int:
         # The raw token is read through a cast, which bypasses the field's decryption, and written back
         # as a plain text value, which bypasses its encryption: rotation never holds the plain text.
-        raw = model._default_manager.exclude(**{attname: None}).annotate(
-            token=Cast(F(attname), output_field=TextField())
-        ).exclude(token="")
+        raw = (
+            model._default_manager.filter(**{f"{attname}__isnull": False})
+            .exclude(**{attname: ""})
+            .annotate(token=Cast(F(attname), output_field=TextField()))
+        )
         done = 0
         last_pk = None
         while True:
