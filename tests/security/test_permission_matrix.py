@@ -91,8 +91,8 @@ def test_every_url_with_an_id_names_its_kind_of_object():
             )
         elif URL_OBJECTS[route.name] not in SCOPED_OBJECTS:
             missing.append(f"{route.name}: kind {URL_OBJECTS[route.name]!r} has no entry in SCOPED_OBJECTS")
-        elif len(route.kwargs) != 1 or route.converters.get(route.kwargs[0]) != "UUIDConverter":
-            missing.append(f"{route.name}: the matrix knows URLs with one <uuid:...> argument only")
+        elif len(route.kwargs) != 1 or route.converters.get(route.kwargs[0]) not in ("UUIDConverter", "SlugConverter"):
+            missing.append(f"{route.name}: the matrix knows URLs with one <uuid:...> (or <slug:...>) argument only")
     assert not missing, "\n".join(missing)
 
 
