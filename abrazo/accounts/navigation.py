@@ -22,6 +22,8 @@ class NavItem:
 # (label, url name, permission or None for everyone signed in)
 NAVIGATION = [
     (_("Dashboard"), "core:home", None),
+    (_("Triage"), "intake:triage-queue", "request.triage"),
+    (_("Requests"), "intake:request-list", "request.view"),
     (_("Programs"), "directory:program-list", "program.view"),
     (_("Consultants"), "directory:consultant-list", "consultant.view"),
     (_("Agencies"), "directory:agency-list", "agency.view"),
