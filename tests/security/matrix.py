@@ -40,6 +40,13 @@ URL_OBJECTS: dict[str, str] = {
     "directory:agency-edit": "agency",
     "directory:region-detail": "region",
     "directory:region-edit": "region",
+    "intake:request-create-for-network": "network",  # the public form of one network, named by its slug
+    "intake:request-detail": "request",
+    "intake:request-ask-info": "request",
+    "intake:request-decline": "request",
+    "intake:request-waitlist": "request",
+    "intake:request-priority": "request",
+    "intake:request-assign": "request",
 }
 
 # kind -> scope -> (record inside the scope, record outside it), as names of MatrixWorld.objects.
@@ -57,6 +64,13 @@ SCOPED_OBJECTS: dict[str, dict[Scope, tuple[str, str]]] = {
     kind: {scope: (inside.format(kind=kind), outside.format(kind=kind)) for scope, (inside, outside) in
            _PROGRAM_LIKE.items()}
     for kind in ("program", "classroom", "staff")
+}
+SCOPED_OBJECTS["network"] = {Scope.NETWORK: ("network", "other_network")}
+# request_a: region A, program A, assigned to the world's consultant (whom the world's supervisor supervises);
+# request_b: region B, program B, another consultant; other_request: the other network.
+SCOPED_OBJECTS["request"] = {
+    scope: ("request_a", "other_request" if scope == Scope.NETWORK else "request_b")
+    for scope in (Scope.NETWORK, Scope.REGION, Scope.PROGRAM, Scope.SELF, Scope.SUPERVISEES)
 }
 SCOPED_OBJECTS["region"] = {Scope.NETWORK: ("region_a", "other_region"), Scope.REGION: ("region_a", "region_b")}
 SCOPED_OBJECTS["agency"] = {
@@ -79,6 +93,7 @@ SCOPED_OBJECTS.update(episode_matrix.SCOPED_OBJECTS)
 # Views that answer GET with something other than their page, whoever asks (after the access check).
 GET_ANSWERS: dict[str, int] = {
     "set_language": 405,  # POST only: switching language changes state
+    "intake:request-thanks": 302,  # the confirmation without a request just sent goes back to the form
 }
 
 
@@ -93,7 +108,9 @@ class MatrixWorld:
         """The route's URL, with its id argument (if any) naming objects[attribute]."""
         if not route.kwargs:
             return reverse(route.name)
-        return reverse(route.name, kwargs={route.kwargs[0]: self.objects[attribute].pk})
+        obj = self.objects[attribute]
+        value = obj.slug if route.converters.get(route.kwargs[0]) == "SlugConverter" else obj.pk
+        return reverse(route.name, kwargs={route.kwargs[0]: value})
 
     def inside_and_outside(self, route: Route, scope: Scope | None) -> tuple[str, str]:
         kind = URL_OBJECTS[route.name]
@@ -122,9 +139,30 @@ def build_matrix_world(world: Any) -> MatrixWorld:
         "agency_a": agency_a, "agency_b": agency_b, "other_agency": other_agency,
         "consultant_a": consultant_a, "consultant_b": consultant_b, "other_consultant": other_consultant,
     }
+    objects["network"], objects["other_network"] = world.network, world.other_network
+    objects.update(_requests(world, consultant_a, consultant_b, other_consultant, other_region))
     for suffix, program in (("a", world.program_a), ("b", world.program_b), ("other", world.other_program)):
         name = f"{{}}_{suffix}" if suffix != "other" else "other_{}"
         objects[name.format("classroom")] = ClassroomFactory(program=program)
         objects[name.format("staff")] = ProgramStaffFactory(program=program)
     objects.update(episode_matrix.build_objects(objects))
     return MatrixWorld(people=world.people, objects=objects)
+
+
+def _requests(
+    world: Any, consultant_a: Any, consultant_b: Any, other_consultant: Any, other_region: Any
+) -> dict[str, Any]:
+    from abrazo.intake.models import RequestStatus
+    from abrazo.intake.tests.factories import RequestFactory
+
+    def assigned(**fields: Any) -> Any:
+        return RequestFactory(status=RequestStatus.ASSIGNED, **fields)
+
+    return {
+        "request_a": assigned(network=world.network, region=world.region_a, program=world.program_a,
+                              consultant=consultant_a),
+        "request_b": assigned(network=world.network, region=world.region_b, program=world.program_b,
+                              county=county("06037"), consultant=consultant_b),
+        "other_request": assigned(network=world.other_network, region=other_region, program=world.other_program,
+                                  consultant=other_consultant),
+    }
