@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 
 from abrazo.core.crypto import EncryptedTextField
 from abrazo.core.models import BaseModel, VersionedModel
+from abrazo.directory.models import SettingType
+from abrazo.intake.models import RequesterRole
 
 
 class EpisodeType(models.TextChoices):
@@ -562,3 +564,248 @@ class FollowUp(BaseModel):
     @property
     def is_done(self) -> bool:
         return self.completed_at is not None
+
+
+# --- Groups: communities of support, reflective groups, training series (the targeted tier) ---------
+
+
+class GroupKind(models.TextChoices):
+    COMMUNITY_OF_SUPPORT = "community_of_support", _("Community of support")
+    REFLECTIVE_GROUP = "reflective_group", _("Reflective group")
+    TRAINING_SERIES = "training_series", _("Training series")
+
+
+class GroupAudience(models.TextChoices):
+    TEACHERS = "teachers", _("Teachers")
+    FCC_PROVIDERS = "fcc_providers", _("Family child care providers")
+    FFN_CAREGIVERS = "ffn_caregivers", _("Family, friend and neighbor caregivers")
+    HOME_VISITORS = "home_visitors", _("Home visitors")
+    DIRECTORS = "directors", _("Directors and administrators")
+    MIXED = "mixed", _("Mixed")
+
+
+class GroupQuerySet(models.QuerySet["Group"]):
+    def visible_to(self, user: Any, permission: str = "group.view") -> GroupQuerySet:
+        from abrazo.accounts import access
+
+        return access.visible(user, permission, self)
+
+
+class Group(VersionedModel):
+    """A recurring group a consultant facilitates. Its `region` places it in coordinators' scope; its
+    `facilitator` in the consultant's and their supervisor's."""
+
+    network = models.ForeignKey("directory.Network", on_delete=models.CASCADE, related_name="consultation_groups")
+    region = models.ForeignKey(
+        "directory.Region", on_delete=models.PROTECT, related_name="consultation_groups", verbose_name=_("region")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind of group"), max_length=24, choices=GroupKind.choices)
+    audience = models.CharField(_("who it is for"), max_length=20, choices=GroupAudience.choices)
+    language = models.ForeignKey(
+        "directory.Language", on_delete=models.PROTECT, related_name="+", verbose_name=_("language")
+    )
+    facilitator = models.ForeignKey(
+        "directory.ConsultantProfile", on_delete=models.PROTECT, related_name="groups_led",
+        verbose_name=_("facilitator"),
+    )
+    co_facilitator = models.ForeignKey(
+        "directory.ConsultantProfile", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="groups_co_led", verbose_name=_("co-facilitator"),
+    )
+    schedule = models.CharField(
+        _("schedule"), max_length=300, blank=True, help_text=_("e.g. second Tuesday of the month, 6-7:30 pm, video")
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = GroupQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["network", "region"], name="group_network_region"),
+            models.Index(fields=["facilitator", "is_active"], name="group_facilitator_active"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="group_ends_after_start",
+                condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("consultations:group-detail", args=[self.pk])
+
+
+class MemberRole(models.TextChoices):
+    TEACHER = "teacher", _("Teacher")
+    ASSISTANT_TEACHER = "assistant_teacher", _("Assistant teacher")
+    DIRECTOR = "director", _("Director or administrator")
+    FCC_PROVIDER = "fcc_provider", _("Family child care provider")
+    FFN_CAREGIVER = "ffn_caregiver", _("Family, friend or neighbor caregiver")
+    HOME_VISITOR = "home_visitor", _("Home visitor")
+    OTHER = "other", _("Other")
+
+
+class GroupMember(BaseModel):
+    """One person enrolled in a group. Removing a member stamps `left_on` instead of deleting, so their past
+    attendance still counts in reach."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="members")
+    name = models.CharField(_("name"), max_length=200)
+    role = models.CharField(_("role"), max_length=20, choices=MemberRole.choices)
+    program = models.ForeignKey(
+        "directory.Program", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("program"),
+    )
+    email = models.EmailField(_("email"), blank=True)
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_current(self) -> bool:
+        return self.left_on is None
+
+
+class GroupSession(BaseModel):
+    """One meeting of a group. `guests` counts people who came without being members (open sessions)."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="sessions")
+    date = models.DateField(_("date"))
+    minutes = models.PositiveSmallIntegerField(_("minutes"))
+    modality = models.CharField(_("how"), max_length=12, choices=Modality.choices, default=Modality.VIDEO)
+    topics = models.JSONField(_("topics"), default=list, blank=True)
+    guests = models.PositiveSmallIntegerField(_("guests (not members)"), default=0)
+    notes = EncryptedTextField(_("notes"), blank=True)
+    logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-date", "-created_at"]
+        indexes = [models.Index(fields=["group", "-date"], name="groupsession_group_date")]
+        constraints = [models.CheckConstraint(name="groupsession_minutes_positive", condition=models.Q(minutes__gt=0))]
+
+    def __str__(self) -> str:
+        return f"{self.group} · {self.date}"
+
+    @property
+    def topics_display(self) -> list[str]:
+        labels = dict(Topic.choices)
+        return [str(labels.get(code, code)) for code in self.topics]
+
+
+class Attendance(BaseModel):
+    """Whether one member came to one session; every member current on the session's date has a row."""
+
+    session = models.ForeignKey(GroupSession, on_delete=models.CASCADE, related_name="attendance")
+    member = models.ForeignKey(GroupMember, on_delete=models.PROTECT, related_name="attendance")
+    present = models.BooleanField(_("present"), default=False)
+
+    class Meta:
+        ordering = ["member__name", "id"]
+        constraints = [models.UniqueConstraint(fields=["session", "member"], name="attendance_once_per_session")]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.session.date} · {'+' if self.present else '-'}"
+
+
+# --- Brief consultation: helpline calls and drop-in sessions (the universal tier) ---------------------
+
+
+class BriefKind(models.TextChoices):
+    HELPLINE_CALL = "helpline_call", _("Helpline call")
+    DROP_IN = "drop_in", _("Drop-in (open door) session")
+
+
+class BriefTopic(models.TextChoices):
+    # The codes shared with intake's ConcernCategory carry over when a call becomes a request.
+    BEHAVIOR = "behavior", _("Challenging behavior")
+    SOCIAL_EMOTIONAL = "social_emotional", _("Social and emotional development")
+    SEPARATION = "separation", _("Separation, attachment or adjusting to care")
+    DEVELOPMENT = "development", _("Development, speech or learning")
+    TRAUMA = "trauma", _("Trauma, loss or a difficult family situation")
+    CLASSROOM = "classroom", _("Classroom climate, routines or transitions")
+    STAFF_WELLBEING = "staff_wellbeing", _("Staff stress and wellbeing")
+    POLICY = "policy", _("Program policies (suspension, expulsion)")
+    RESOURCES = "resources", _("Finding resources or services")
+    ABOUT_CONSULTATION = "about_consultation", _("How consultation works")
+    OTHER = "other", _("Something else")
+
+
+class BriefOutcome(models.TextChoices):
+    RESOLVED = "resolved", _("Resolved on the call")
+    RESOURCES_SENT = "resources_sent", _("Resources sent")
+    REFERRED = "referred", _("Referred to another service")
+    REQUEST_CREATED = "request_created", _("Turned into a request for consultation")
+    FOLLOW_UP_NEEDED = "follow_up_needed", _("Follow-up needed")
+
+
+class BriefContactQuerySet(models.QuerySet["BriefContact"]):
+    def visible_to(self, user: Any, permission: str = "brief.view") -> BriefContactQuerySet:
+        from abrazo.accounts import access
+
+        return access.visible(user, permission, self)
+
+
+class BriefContact(BaseModel):
+    """One helpline call or drop-in conversation. `region` comes from the county, which places the call in
+    coordinators' scope; `consultant` is the consultant who took it (empty when a coordinator did)."""
+
+    network = models.ForeignKey("directory.Network", on_delete=models.CASCADE, related_name="brief_contacts")
+    region = models.ForeignKey(
+        "directory.Region", on_delete=models.PROTECT, related_name="brief_contacts", verbose_name=_("region")
+    )
+    consultant = models.ForeignKey(
+        "directory.ConsultantProfile", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="brief_contacts", verbose_name=_("consultant"),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=BriefKind.choices, default=BriefKind.HELPLINE_CALL)
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    caller_role = models.CharField(_("who called"), max_length=20, choices=RequesterRole.choices)
+    setting_type = models.CharField(_("setting"), max_length=32, choices=SettingType.choices, blank=True)
+    county = models.ForeignKey("directory.County", on_delete=models.PROTECT, related_name="+", verbose_name=_("county"))
+    topic = models.CharField(_("topic"), max_length=24, choices=BriefTopic.choices)
+    minutes = models.PositiveSmallIntegerField(_("minutes"))
+    language = models.ForeignKey(
+        "directory.Language", on_delete=models.PROTECT, related_name="+", verbose_name=_("language")
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=BriefOutcome.choices)
+    child_specific = models.BooleanField(_("about one child"), default=False)
+    imminent_risk = models.BooleanField(_("a child is at imminent risk of suspension or expulsion"), default=False)
+    # Optional: only asked when the caller may want more help, so that the call can become a request.
+    caller_name = models.CharField(_("caller's name"), max_length=200, blank=True)
+    caller_phone = models.CharField(_("caller's phone"), max_length=40, blank=True)
+    caller_email = models.EmailField(_("caller's email"), blank=True)
+    program_name = models.CharField(_("program name"), max_length=200, blank=True)
+    notes = EncryptedTextField(_("notes"), blank=True)
+    request = models.OneToOneField(
+        "intake.Request", null=True, blank=True, on_delete=models.PROTECT, related_name="brief_contact",
+        verbose_name=_("request"),
+    )
+    logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    objects = BriefContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "id"]
+        indexes = [
+            models.Index(fields=["network", "-occurred_at"], name="brief_network_when"),
+            models.Index(fields=["region", "-occurred_at"], name="brief_region_when"),
+            models.Index(fields=["consultant", "-occurred_at"], name="brief_consultant_when"),
+        ]
+        constraints = [models.CheckConstraint(name="brief_minutes_positive", condition=models.Q(minutes__gt=0))]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {timezone.localtime(self.occurred_at):%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("consultations:brief-detail", args=[self.pk])
