@@ -62,15 +62,15 @@ def program_prefill_for(*, user: Any, network: Network) -> dict[str, Any]:
     """Initial values for signed-in program staff: their program and themselves, so they only add the concern."""
     if not getattr(user, "is_authenticated", False):
         return {}
-    initial: dict[str, Any] = {"requester_name": user.full_name, "requester_email": user.email}
-    if user.preferred_language:
-        initial["preferred_language"] = user.preferred_language
     program_ids = [
         m.program_id for m in user.active_memberships
         if m.role == Role.PROGRAM_STAFF and m.program_id and m.network_id == network.pk
     ]
     if not program_ids:
-        return initial
+        return {}  # network staff entering a request on someone's behalf type the requester's details
+    initial: dict[str, Any] = {"requester_name": user.full_name, "requester_email": user.email}
+    if user.preferred_language:
+        initial["preferred_language"] = user.preferred_language
     program = (
         access.visible(user, "program.view", Program.objects.filter(pk__in=program_ids))
         .prefetch_related("languages").order_by("name").first()
@@ -119,6 +119,13 @@ def request_get_for(*, user: Any, request_id: UUID, permission: str = "request.v
     )
     audit.record_view(user=user, obj=request)
     return request
+
+
+def episode_of(*, user: Any, request: Request) -> Any:
+    """The episode the request led to, if the user may see it (the link on the request page)."""
+    from abrazo.consultations.models import Episode
+
+    return Episode.objects.visible_to(user).filter(request=request).only("id").first()
 
 
 # --- Triage -----------------------------------------------------------------------------------------

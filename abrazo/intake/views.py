@@ -84,31 +84,32 @@ def request_create(http_request: HttpRequest, network_slug: str | None = None) -
         # Say nothing that would teach a robot it was caught.
         return _confirm(http_request, reference=_decoy_reference(), email=str(form.data.get("requester_email", "")),
                         network_name=network.name)
+    if not form.is_valid():
+        return _request_form_page(http_request, form, network=network)
+    # Only complete requests count against the limit: a person correcting mistakes is never locked out.
     if services.request_rate_limit_hit(address=client_ip(http_request)):
-        form.is_valid()  # so the page shows the person's input as they typed it
         form.add_error(None, _(
             "We have received several requests from your connection in the last hour. Please try again later, "
             "or call us if it is urgent."
         ))
         return _request_form_page(http_request, form, network=network, status=429)
-    if form.is_valid():
-        try:
-            created = services.request_submit(
-                network=network, data=form.to_data(), submission_key=form.submission_key_value(),
-                submitted_by=http_request.user if http_request.user.is_authenticated else None,  # type: ignore[arg-type]
-            )
-        except AlreadySubmitted as done:
-            first = done.existing
-            if isinstance(first, Request):
-                return _confirm(http_request, reference=first.reference, email=first.requester_email,
-                                network_name=network.name)
-            form.add_error(None, _("This form had already been sent. Check your email for the confirmation."))
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            return _confirm(http_request, reference=created.reference, email=created.requester_email,
+    try:
+        created = services.request_submit(
+            network=network, data=form.to_data(), submission_key=form.submission_key_value(),
+            submitted_by=http_request.user if http_request.user.is_authenticated else None,  # type: ignore[arg-type]
+        )
+    except AlreadySubmitted as done:
+        first = done.existing
+        if isinstance(first, Request):
+            return _confirm(http_request, reference=first.reference, email=first.requester_email,
                             network_name=network.name)
-    return _request_form_page(http_request, form, network=network, status=200)
+        form.add_error(None, _("This form had already been sent. Check your email for the confirmation."))
+    except ValidationError as error:
+        form.add_error(None, error)
+    else:
+        return _confirm(http_request, reference=created.reference, email=created.requester_email,
+                        network_name=network.name)
+    return _request_form_page(http_request, form, network=network)
 
 
 def _request_form_page(
@@ -168,6 +169,7 @@ def request_detail(http_request: HttpRequest, pk: UUID) -> HttpResponse:
     row = selectors.triage_rows(user=user, requests=[request])[0] if may_triage else None
     return render(http_request, "intake/request_detail.html", {
         "request_obj": request, "row": row, "may_triage": may_triage,
+        "episode": selectors.episode_of(user=user, request=request),
         "priority_form": PriorityForm(initial={"priority": request.priority}) if may_triage else None,
     })
 
@@ -184,7 +186,9 @@ def triage_queue(http_request: HttpRequest) -> HttpResponse:
                     per_page=settings.ABRAZO_PAGE_SIZE)
     rows = selectors.triage_rows(user=user, requests=page.items)
     selectors.triage_page_record(user=user, requests=page.items, filters=filters)
-    return _render_list(http_request, "intake/triage_queue.html", {"form": form, "page": page, "rows": rows})
+    return _render_list(http_request, "intake/triage_queue.html", {
+        "form": form, "page": page, "rows": rows, "may_configure": access.has_permission(user, "network.configure"),
+    })
 
 
 def _triage_action(

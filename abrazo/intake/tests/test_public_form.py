@@ -216,3 +216,25 @@ def test_mistakes_keep_the_input_and_name_each_problem_in_spanish(world):
 def test_the_confirmation_page_without_a_submission_goes_back_to_the_form(db):
     response = Client().get(THANKS)
     assert response.status_code == 302 and response["Location"] == NEW
+
+
+def test_correcting_mistakes_does_not_use_up_the_limit(world):
+    # given someone who sends an incomplete form many times from one address
+    client = Client()
+    key = form_key(client)
+    for _ in range(services.SUBMISSIONS_PER_WINDOW + 2):
+        response = client.post(NEW, answers(concern_text="", submission_key=key), REMOTE_ADDR="203.0.113.60")
+        assert response.status_code == 200
+    # when they finally complete it
+    response = client.post(NEW, answers(submission_key=key), REMOTE_ADDR="203.0.113.60")
+    # then it goes through, with the same form key
+    assert response.status_code == 302
+    assert Request.objects.count() == 1
+
+
+def test_network_staff_entering_a_request_for_someone_type_the_requester(world, client):
+    # given a coordinator taking a request on the phone
+    client.force_login(world.people["regional_coordinator"])
+    form = client.get(NEW).context["form"]
+    # then nothing of theirs is filled in as the requester
+    assert "requester_email" not in form.initial and "program_name" not in form.initial
