@@ -24,6 +24,10 @@ NAVIGATION = [
     (_("Dashboard"), "core:home", None),
     (_("Triage"), "intake:triage-queue", "request.triage"),
     (_("Requests"), "intake:request-list", "request.view"),
+    (_("My caseload"), "consultations:caseload", "episode.work"),
+    # Supervisors' view of their consultants' caseloads (only supervisors hold consent exceptions).
+    (_("Caseloads"), "consultations:team", "episode.consent_exception"),
+    (_("Episodes"), "consultations:episode-list", "episode.view"),
     (_("Programs"), "directory:program-list", "program.view"),
     (_("Consultants"), "directory:consultant-list", "consultant.view"),
     (_("Agencies"), "directory:agency-list", "agency.view"),

@@ -3,6 +3,7 @@ deployment would set, so that nothing from the test process leaks in."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -27,6 +28,8 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "ABRAZO_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(50),  # 67 random characters
         "ALLOWED_HOSTS": "abrazo.example.org",
+        # Fernet key for encrypted note fields (abrazo.core.crypto); production refuses to start without one.
+        "ABRAZO_FIELD_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         **overrides,
     }
     return clean_env(tmp_path, **{key: value for key, value in variables.items() if value})
