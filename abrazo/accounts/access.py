@@ -112,6 +112,10 @@ POLICY: dict[str, dict[Role, Scope]] = {
         ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, SUPERVISOR: Scope.SUPERVISEES, CONSULTANT: Scope.SELF,
     },
     "brief.log": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, CONSULTANT: Scope.SELF},
+    # A group session's notes are the facilitator's reflection on the group: facilitator and supervisor only.
+    "group.notes": {CONSULTANT: Scope.SELF, SUPERVISOR: Scope.SUPERVISEES},
+    # Call notes describe the caller's question, not clinical work; coordinators staff the line too.
+    "brief.notes": {COORDINATOR: Scope.REGION, SUPERVISOR: Scope.SUPERVISEES, CONSULTANT: Scope.SELF},
     # Matching settings (soft-preference weights) and priority rules of the network.
     "network.configure": {ADMIN: Scope.NETWORK},
     "audit.view": {ADMIN: Scope.NETWORK},

@@ -46,6 +46,8 @@ CHECKED_AGAINST: dict[str, tuple[str, ...]] = {
     "group.manage": ("consultations.group",),
     "brief.view": ("consultations.briefcontact",),
     "brief.log": ("consultations.briefcontact",),
+    "group.notes": ("consultations.group",),
+    "brief.notes": ("consultations.briefcontact",),
     "network.configure": ("directory.network",),
     "admin_site.use": (),  # a yes/no for the whole admin, never a record
 }
