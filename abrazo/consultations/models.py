@@ -63,7 +63,7 @@ class EpisodeQuerySet(models.QuerySet["Episode"]):
     def visible_to(self, user: Any, permission: str = "episode.view") -> EpisodeQuerySet:
         from abrazo.accounts import access
 
-        return access.visible(user, permission, self)
+        return access.visible(user, permission, self)  # type: ignore[return-value]
 
     def open(self) -> EpisodeQuerySet:
         return self.exclude(phase__in=FINISHED_PHASES)
@@ -191,31 +191,32 @@ class EpisodeEvent(BaseModel):
     @property
     def summary(self) -> str:
         """One translated line for the timeline, built from the stored facts (never from note text)."""
-        data = self.data or {}
-        phases, yes_no = dict(Phase.choices), {True: _("yes"), False: _("no"), None: _("does not apply")}
+        data: dict[str, Any] = self.data or {}
+
+        def label(choices: Any, key: str) -> str:
+            return str(dict(choices).get(data.get(key), ""))
+
+        yes_no: dict[Any, Any] = {True: _("yes"), False: _("no"), None: _("does not apply")}
         if self.kind == EventKind.PHASE:
             return str(_("From “%(previous)s” to “%(phase)s”") % {
-                "previous": phases.get(data.get("previous"), ""), "phase": phases.get(data.get("phase"), "")})
+                "previous": label(Phase.choices, "previous"), "phase": label(Phase.choices, "phase")})
         if self.kind == EventKind.CONTACT:
             return str(_("%(minutes)s minutes · %(modality)s · %(activity)s") % {
-                "minutes": data.get("minutes", ""),
-                "modality": dict(Modality.choices).get(data.get("modality"), ""),
-                "activity": dict(ActivityType.choices).get(data.get("activity"), "")})
+                "minutes": data.get("minutes", ""), "modality": label(Modality.choices, "modality"),
+                "activity": label(ActivityType.choices, "activity")})
         if self.kind in (EventKind.REFERRAL, EventKind.REFERRAL_UPDATED):
             return str(_("%(service)s: %(status)s") % {
-                "service": dict(ServiceType.choices).get(data.get("service"), ""),
-                "status": dict(ReferralStatus.choices).get(data.get("status"), "")})
+                "service": label(ServiceType.choices, "service"), "status": label(ReferralStatus.choices, "status")})
         if self.kind == EventKind.GOAL_RATED:
-            return str(dict(Attainment.choices).get(data.get("attainment"), ""))
+            return label(Attainment.choices, "attainment")
         if self.kind == EventKind.AGREEMENT:
             return str(_("Expected duration: %(weeks)s weeks") % {"weeks": data.get("weeks", "")})
         if self.kind == EventKind.OPENED:
             return str(_("%(type)s, assigned to %(consultant)s") % {
-                "type": dict(EpisodeType.choices).get(data.get("episode_type"), ""),
-                "consultant": data.get("consultant", "")})
+                "type": label(EpisodeType.choices, "episode_type"), "consultant": data.get("consultant", "")})
         if self.kind == EventKind.CLOSED:
             return str(_("%(reason)s · closed successfully: %(successful)s · child maintained: %(maintained)s")
-                       % {"reason": dict(ClosureReason.choices).get(data.get("reason"), ""),
+                       % {"reason": label(ClosureReason.choices, "reason"),
                           "successful": yes_no.get(data.get("successful")),
                           "maintained": yes_no.get(data.get("maintained"))})
         if self.kind == EventKind.FOLLOWUP:

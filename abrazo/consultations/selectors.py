@@ -10,7 +10,7 @@ Three levels of sight on an episode (see access.POLICY):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -204,10 +204,10 @@ def episode_list_for(*, user: Any, open_only: bool = False, phase: str = "") -> 
 @dataclass
 class Caseload:
     profile: ConsultantProfile | None
-    episodes: list[Episode]
+    episodes: Sequence[Episode]  # annotated with last_contact and goals_overdue
     followups_due: list[FollowUp]
     goals_overdue: list[Goal]
-    quiet_episodes: list[Episode]  # open, and no contact for NO_CONTACT_ALERT_DAYS days
+    quiet_episodes: Sequence[Episode]  # open, and no contact for NO_CONTACT_ALERT_DAYS days
 
     @property
     def due_count(self) -> int:

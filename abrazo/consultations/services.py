@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Iterable
-from functools import wraps
+from functools import partial, wraps
 from typing import Any, ParamSpec, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -604,7 +604,5 @@ def followup_reminders_send(*, today: dt.date | None = None) -> int:
             )
             if claimed:
                 sent += 1
-                transaction.on_commit(
-                    lambda followup_id=str(followup_id): tasks.send_followup_reminder.enqueue(followup_id)
-                )
+                transaction.on_commit(partial(tasks.send_followup_reminder.enqueue, str(followup_id)))
     return sent
