@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import models
@@ -116,23 +116,23 @@ class ReferenceCounter(models.Model):
         return f"{self.year}: {self.last}"
 
 
+def priority_rank() -> models.Case:
+    """An expression ranking the priority (0 = urgent), for sorting the queue most urgent first."""
+    return models.Case(
+        *(models.When(priority=value, then=models.Value(rank)) for value, rank in PRIORITY_RANK.items()),
+        default=models.Value(len(PRIORITY_RANK)),
+        output_field=models.IntegerField(),
+    )
+
+
 class RequestQuerySet(models.QuerySet["Request"]):
     def visible_to(self, user: Any, permission: str = "request.view") -> RequestQuerySet:
         from abrazo.accounts import access
 
-        return access.visible(user, permission, self)
+        return cast(RequestQuerySet, access.visible(user, permission, self))
 
     def open(self) -> RequestQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
-
-    def with_priority_rank(self) -> RequestQuerySet:
-        return self.annotate(
-            priority_rank=models.Case(
-                *(models.When(priority=value, then=models.Value(rank)) for value, rank in PRIORITY_RANK.items()),
-                default=models.Value(len(PRIORITY_RANK)),
-                output_field=models.IntegerField(),
-            )
-        )
 
 
 class Request(VersionedModel):

@@ -30,6 +30,7 @@ from abrazo.intake.models import (
     IntakeSettings,
     Request,
     RequestStatus,
+    priority_rank,
 )
 from abrazo.intake.services import suggestion_consultant_id
 
@@ -159,7 +160,7 @@ def triage_queryset_for(*, user: Any, filters: TriageFilters | None = None) -> Q
             | Q(requester_email__iexact=text)
         )
     return (
-        requests.with_priority_rank()
+        requests.annotate(priority_rank=priority_rank())
         .select_related("county", "region", "preferred_language", "program")
         .order_by("priority_rank", "submitted_at", "id")
     )
@@ -395,12 +396,14 @@ def timing_for(*, requests: QuerySet[Request], now: datetime | None = None, days
     to_assignment = [
         _days(assigned - submitted)
         for submitted, assigned in recent.filter(assigned_at__isnull=False).values_list("submitted_at", "assigned_at")
+        if assigned is not None
     ]
     to_contact = [
         _days(contact - submitted)
         for submitted, contact in recent.filter(first_contact_at__isnull=False).values_list(
             "submitted_at", "first_contact_at"
         )
+        if contact is not None
     ]
     waiting = [
         _days(moment - since)
