@@ -91,6 +91,17 @@ class TestEpisodePage:
             assert client.get(episodes.child_episode.get_absolute_url()).status_code == 404
         assert AccessEvent.objects.filter(outcome=Outcome.DENIED).count() == 3
 
+    def test_the_page_costs_a_bounded_number_of_queries(self, client, episodes, filled,
+                                                        django_assert_max_num_queries):
+        # given many contacts on the episode
+        for _ in range(10):
+            ContactFactory(episode=filled["episode"])
+        login(client, episodes.person("consultant"))
+        client.get(filled["episode"].get_absolute_url())
+        # then the page does not issue a query per contact or event
+        with django_assert_max_num_queries(30):
+            assert client.get(filled["episode"].get_absolute_url()).status_code == 200
+
     def test_the_timeline_shows_what_happened(self, client, episodes, filled):
         login(client, episodes.person("consultant"))
         body = client.get(filled["episode"].get_absolute_url()).content.decode()
