@@ -266,6 +266,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 # --- Email ------------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Abrazo <no-reply@abrazo.example>")
+# The address people open Abrazo at, for links in emails sent by the task queue (no request to ask there).
+ABRAZO_SITE_URL = os.environ.get("SITE_URL", "" if PRODUCTION else f"http://127.0.0.1:{os.environ.get('PORT', '8000')}")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if PRODUCTION:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -29,8 +29,9 @@ def open_episode(episodes, **overrides):
     return services.episode_open(**values)
 
 
-def test_assignment_email_is_sent_only_after_commit(episodes, django_capture_on_commit_callbacks):
-    # given a coordinator assigning the world's consultant
+def test_assignment_email_is_sent_only_after_commit(episodes, django_capture_on_commit_callbacks, settings):
+    # given a coordinator assigning the world's consultant, on a site served at abrazo.example.org
+    settings.ABRAZO_SITE_URL = "https://abrazo.example.org/"
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         episode = open_episode(episodes)
         # when the transaction has not committed yet, then nothing is sent
@@ -43,7 +44,7 @@ def test_assignment_email_is_sent_only_after_commit(episodes, django_capture_on_
     message = mail.outbox[0]
     assert message.to == [episodes.consultant.user.email]
     assert "Sunrise Center" in message.subject
-    assert episode.get_absolute_url() in message.body
+    assert f"https://abrazo.example.org{episode.get_absolute_url()}" in message.body
 
 
 def test_no_email_when_the_assignment_rolls_back(episodes, django_capture_on_commit_callbacks):
