@@ -28,6 +28,8 @@ NAVIGATION = [
     # Supervisors' view of their consultants' caseloads (only supervisors hold consent exceptions).
     (_("Caseloads"), "consultations:team", "episode.consent_exception"),
     (_("Episodes"), "consultations:episode-list", "episode.view"),
+    (_("Groups"), "consultations:group-list", "group.view"),
+    (_("Helpline log"), "consultations:brief-list", "brief.view"),
     (_("Programs"), "directory:program-list", "program.view"),
     (_("Consultants"), "directory:consultant-list", "consultant.view"),
     (_("Agencies"), "directory:agency-list", "agency.view"),

@@ -589,7 +589,7 @@ class GroupQuerySet(models.QuerySet["Group"]):
     def visible_to(self, user: Any, permission: str = "group.view") -> GroupQuerySet:
         from abrazo.accounts import access
 
-        return access.visible(user, permission, self)
+        return access.visible(user, permission, self)  # type: ignore[return-value]
 
 
 class Group(VersionedModel):
@@ -754,7 +754,7 @@ class BriefContactQuerySet(models.QuerySet["BriefContact"]):
     def visible_to(self, user: Any, permission: str = "brief.view") -> BriefContactQuerySet:
         from abrazo.accounts import access
 
-        return access.visible(user, permission, self)
+        return access.visible(user, permission, self)  # type: ignore[return-value]
 
 
 class BriefContact(BaseModel):

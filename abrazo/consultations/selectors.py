@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -26,6 +27,9 @@ from abrazo.consultations.models import (
     FINISHED_PHASES,
     RESTRICTED_EVENTS,
     Agreement,
+    Attendance,
+    BriefContact,
+    BriefKind,
     Closure,
     Consent,
     Contact,
@@ -33,6 +37,9 @@ from abrazo.consultations.models import (
     EpisodeEvent,
     FollowUp,
     Goal,
+    Group,
+    GroupMember,
+    GroupSession,
     Phase,
     Referral,
 )
@@ -321,3 +328,196 @@ def team_caseloads_for(*, user: Any, today: dt.date | None = None) -> TeamCaselo
     )
     audit.record_list(user=user, model=ConsultantProfile, ids=[load.consultant.pk for load in loads])
     return TeamCaseloads(rows=loads, overdue_followups=overdue)
+
+
+# --- Groups and brief contacts -------------------------------------------------------------------------
+
+GROUP_RELATED = ("region", "language", "facilitator__user", "co_facilitator__user")
+BRIEF_RELATED = ("county", "language", "consultant__user", "logged_by", "request")
+RECENT_SESSIONS = 50
+
+
+def _correlated_count(queryset: QuerySet[Any], outer_field: str) -> Coalesce:
+    """COUNT(*) of rows pointing at the outer row, as a subquery: two counts over different relations in one
+    annotate would otherwise multiply each other through the joins."""
+    counted = queryset.order_by().values(outer_field).annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(counted), 0)
+
+
+def group_list_for(
+    *, user: Any, active_only: bool = False, kind: str = "", mine_only: bool = False
+) -> QuerySet[Group]:
+    """Groups the user may see with their current members, sessions and last meeting; a fixed number of
+    queries whatever the number of groups."""
+    groups = Group.objects.visible_to(user).select_related(*GROUP_RELATED).annotate(
+        member_count=_correlated_count(GroupMember.objects.filter(group=OuterRef("pk"), left_on=None), "group"),
+        session_count=_correlated_count(GroupSession.objects.filter(group=OuterRef("pk")), "group"),
+        last_session=Subquery(
+            GroupSession.objects.filter(group=OuterRef("pk")).order_by("-date").values("date")[:1]
+        ),
+    )
+    if active_only:
+        groups = groups.filter(is_active=True)
+    if kind:
+        groups = groups.filter(kind=kind)
+    if mine_only:
+        groups = groups.filter(Q(facilitator__user=user) | Q(co_facilitator__user=user))
+    return groups.order_by("-is_active", "name", "id")
+
+
+def group_get_for(*, user: Any, group_id: UUID, permission: str = "group.view") -> Group:
+    """The group if the user holds `permission` on it; otherwise 404, so existence is not revealed."""
+    group = access.get_or_404(user, permission, Group.objects.select_related(*GROUP_RELATED), pk=group_id)
+    audit.record_view(user=user, obj=group)
+    return group
+
+
+def group_member_get_for(*, user: Any, member_id: UUID, permission: str = "group.manage") -> GroupMember:
+    """A member of a group on which the user holds `permission`; otherwise 404."""
+    groups = Group.objects.visible_to(user, permission).values("pk")
+    member = get_object_or_404(GroupMember.objects.select_related("group", "program"), pk=member_id,
+                               group__in=groups)
+    audit.record_view(user=user, obj=member)
+    return member
+
+
+@dataclass
+class GroupDetail:
+    group: Group
+    may_manage: bool
+    may_see_notes: bool
+    members: Sequence[GroupMember]  # current, each with sessions_attended
+    past_members: Sequence[GroupMember]
+    sessions: Sequence[GroupSession]  # the most recent, each with present_count and roll_count
+
+
+def group_detail_for(*, user: Any, group: Group) -> GroupDetail:
+    """The group page for this user: session notes only for the facilitator and their supervisor."""
+    may_see_notes = access.can(user, "group.notes", group)
+    members = list(
+        GroupMember.objects.filter(group=group).select_related("program")
+        .annotate(sessions_attended=Count("attendance", filter=Q(attendance__present=True)))
+        .order_by("name", "id")
+    )
+    sessions = GroupSession.objects.filter(group=group).annotate(
+        present_count=Count("attendance", filter=Q(attendance__present=True)), roll_count=Count("attendance")
+    ).order_by("-date", "-created_at")
+    if not may_see_notes:
+        sessions = sessions.defer("notes")  # never even decrypted for people who may not read them
+    recent = list(sessions[:RECENT_SESSIONS])
+    if may_see_notes and any(session.notes for session in recent):
+        audit.record_list(user=user, model=GroupSession, ids=[session.pk for session in recent], action="view")
+    return GroupDetail(
+        group=group, may_manage=access.can(user, "group.manage", group), may_see_notes=may_see_notes,
+        members=[member for member in members if member.left_on is None],
+        past_members=[member for member in members if member.left_on is not None],
+        sessions=recent,
+    )
+
+
+def brief_list_for(
+    *,
+    user: Any,
+    kind: str = "",
+    outcome: str = "",
+    topic: str = "",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    mine_only: bool = False,
+) -> QuerySet[BriefContact]:
+    """Brief contacts the user may see, newest first, without their notes (a list never decrypts them)."""
+    contacts = BriefContact.objects.visible_to(user).select_related(*BRIEF_RELATED).defer("notes")
+    if kind:
+        contacts = contacts.filter(kind=kind)
+    if outcome:
+        contacts = contacts.filter(outcome=outcome)
+    if topic:
+        contacts = contacts.filter(topic=topic)
+    if since is not None:
+        contacts = contacts.filter(occurred_at__gte=_day_start(since))
+    if until is not None:
+        contacts = contacts.filter(occurred_at__lt=_day_start(until + dt.timedelta(days=1)))
+    if mine_only:
+        contacts = contacts.filter(logged_by=user)
+    return contacts.order_by("-occurred_at", "id")
+
+
+def brief_get_for(*, user: Any, brief_id: UUID, permission: str = "brief.view") -> BriefContact:
+    """The brief contact if the user holds `permission` on it (404 otherwise), with its notes left unread:
+    use brief_notes_for to read them."""
+    contact = access.get_or_404(
+        user, permission, BriefContact.objects.select_related(*BRIEF_RELATED, "network", "region").defer("notes"),
+        pk=brief_id,
+    )
+    audit.record_view(user=user, obj=contact)
+    return contact
+
+
+def brief_notes_for(*, user: Any, contact: BriefContact) -> str | None:
+    """The contact's notes for those holding "brief.notes" on it; None (not decrypted) for everyone else."""
+    if not access.can(user, "brief.notes", contact):
+        return None
+    return str(BriefContact.objects.values_list("notes", flat=True).get(pk=contact.pk))
+
+
+# --- Reach ---------------------------------------------------------------------------------------------
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    """Midnight at the start of `day` in the site's time zone: periods are counted in local days."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Everything the network reached in a period, within the asker's scope. All of it counts in reach:
+    intensive episodes, group participation and the universal tier's brief contacts."""
+
+    start: dt.date
+    end: dt.date
+    episodes: int  # episodes open at any time in the period (opened before its end, not closed before its start)
+    programs: int  # distinct programs those episodes served
+    group_sessions: int
+    group_participants: int  # distinct members present at one session or more
+    group_guests: int  # non-members, counted at each session they came to (they are anonymous)
+    helpline_calls: int
+    drop_ins: int
+
+    @property
+    def brief_contacts(self) -> int:
+        return self.helpline_calls + self.drop_ins
+
+    @property
+    def total(self) -> int:
+        """Touches across the three tiers: one per episode, group participant or guest, and brief contact."""
+        return self.episodes + self.group_participants + self.group_guests + self.brief_contacts
+
+
+def reach_counts(*, user: Any, start: dt.date, end: dt.date) -> Reach:
+    """Count the reach of the period [start, end] (local days, both included) that the user may see, in four
+    aggregate queries. Only counts leave this function, so nothing is audited."""
+    if end < start:
+        raise ValueError("the period ends before it starts")
+    opens, closes = _day_start(start), _day_start(end + dt.timedelta(days=1))
+    episodes = (
+        Episode.objects.visible_to(user)
+        .filter(opened_at__lt=closes)
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=opens))
+        .aggregate(n=Count("pk"), programs=Count("program", distinct=True))
+    )
+    sessions = GroupSession.objects.filter(group__in=Group.objects.visible_to(user).values("pk"),
+                                           date__gte=start, date__lte=end)
+    session_totals = sessions.aggregate(n=Count("pk"), guests=Sum("guests"))
+    participants = (
+        Attendance.objects.filter(session__in=sessions.values("pk"), present=True)
+        .values("member").distinct().count()
+    )
+    brief = BriefContact.objects.visible_to(user).filter(occurred_at__gte=opens, occurred_at__lt=closes).aggregate(
+        calls=Count("pk", filter=Q(kind=BriefKind.HELPLINE_CALL)),
+        drop_ins=Count("pk", filter=Q(kind=BriefKind.DROP_IN)),
+    )
+    return Reach(
+        start=start, end=end, episodes=episodes["n"], programs=episodes["programs"],
+        group_sessions=session_totals["n"], group_participants=participants,
+        group_guests=session_totals["guests"] or 0, helpline_calls=brief["calls"], drop_ins=brief["drop_ins"],
+    )

@@ -11,12 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import partial, wraps
 from typing import Any, ParamSpec, TypeVar
+from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +35,11 @@ from abrazo.consultations.models import (
     ActivityType,
     Agreement,
     Attainment,
+    Attendance,
+    BriefContact,
+    BriefKind,
+    BriefOutcome,
+    BriefTopic,
     Closure,
     ClosureReason,
     Consent,
@@ -44,6 +52,12 @@ from abrazo.consultations.models import (
     EventKind,
     FollowUp,
     Goal,
+    Group,
+    GroupAudience,
+    GroupKind,
+    GroupMember,
+    GroupSession,
+    MemberRole,
     Modality,
     ParticipantRole,
     Phase,
@@ -53,7 +67,20 @@ from abrazo.consultations.models import (
     Topic,
 )
 from abrazo.core.concurrency import save_versioned
-from abrazo.directory.models import Classroom, ConsultantProfile, Language, Program
+from abrazo.core.submissions import claim_submission, remember_submission
+from abrazo.directory.models import (
+    Classroom,
+    ConsultantProfile,
+    County,
+    Language,
+    Network,
+    NetworkCounty,
+    Program,
+    Region,
+    SettingType,
+)
+from abrazo.intake.models import ConcernCategory, RequesterRole
+from abrazo.intake.models import Request as IntakeRequest
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -606,3 +633,335 @@ def followup_reminders_send(*, today: dt.date | None = None) -> int:
                 sent += 1
                 transaction.on_commit(partial(tasks.send_followup_reminder.enqueue, str(followup_id)))
     return sent
+
+
+# --- Groups (the targeted tier) and brief contacts (the universal tier) ----------------------------
+#
+# A group is run by its facilitator; coordinators and administrators may set one up for a consultant
+# ("group.manage"). A brief contact is logged by whoever took the call ("brief.log"); turning it into a
+# request goes through intake's own request_submit, so the request is numbered, prioritised and
+# acknowledged exactly as one from the public form.
+
+GROUP_MANAGE = "group.manage"
+BRIEF_LOG = "brief.log"
+MAX_MINUTES = 600
+MAX_GUESTS = 500
+
+
+def _require_on(actor: Any, permission: str, obj: Any, action: str = Action.UPDATE) -> None:
+    if not access.can(actor, permission, obj):
+        raise Refused(permission, object_type=f"consultations.{obj._meta.model_name}", object_id=obj.pk,
+                      action=action)
+
+
+def _submission_owner(actor: Any) -> str:
+    return f"consultations:{actor.pk}"
+
+
+def _checked_minutes(minutes: int) -> int:
+    if not 1 <= minutes <= MAX_MINUTES:
+        raise ValidationError({"minutes": _("Minutes must be between 1 and 600.")})
+    return minutes
+
+
+@dataclass(frozen=True)
+class GroupData:
+    region: Region
+    name: str
+    kind: str
+    audience: str
+    language: Language
+    facilitator: ConsultantProfile
+    starts_on: dt.date
+    co_facilitator: ConsultantProfile | None = None
+    schedule: str = ""
+    ends_on: dt.date | None = None
+    is_active: bool = True
+
+
+GROUP_FIELDS = ["region", "name", "kind", "audience", "language", "facilitator", "co_facilitator", "schedule",
+                "starts_on", "ends_on", "is_active"]
+
+
+def _apply_group_data(group: Group, data: GroupData) -> None:
+    """Check the data against itself and the network, then copy it onto the group (unsaved)."""
+    name = data.name.strip()
+    if not name:
+        raise ValidationError({"name": _("Name the group.")})
+    if data.kind not in GroupKind.values or data.audience not in GroupAudience.values:
+        raise ValidationError(_("Choose the kind of group and who it is for."))
+    network_id = data.region.network_id
+    if group.network_id is not None and group.network_id != network_id:
+        raise ValidationError({"region": _("Choose a region of this group's network.")})
+    if data.facilitator.network_id != network_id or not data.facilitator.is_active:
+        raise ValidationError({"facilitator": _("Choose an active consultant of this network.")})
+    co_facilitator = data.co_facilitator
+    if co_facilitator is not None:
+        if co_facilitator.pk == data.facilitator.pk:
+            raise ValidationError({"co_facilitator": _("The co-facilitator must be someone other than the "
+                                                       "facilitator.")})
+        if co_facilitator.network_id != network_id or not co_facilitator.is_active:
+            raise ValidationError({"co_facilitator": _("Choose an active consultant of this network.")})
+    if data.ends_on is not None and data.ends_on < data.starts_on:
+        raise ValidationError({"ends_on": _("A group cannot end before it starts.")})
+    group.network_id = network_id
+    group.region, group.name, group.kind, group.audience = data.region, name, data.kind, data.audience
+    group.language, group.facilitator, group.co_facilitator = data.language, data.facilitator, co_facilitator
+    group.schedule, group.starts_on, group.ends_on = data.schedule.strip(), data.starts_on, data.ends_on
+    group.is_active = data.is_active
+
+
+@atomic_service
+def group_create(*, actor: Any, data: GroupData, submission_key: UUID | None = None) -> Group:
+    """Start a group. Checked against the group as it will exist, so a consultant may start only groups they
+    lead and a coordinator only groups of their region; a refusal rolls the whole creation back."""
+    claim_submission(owner=_submission_owner(actor), key=submission_key, model=Group)
+    group = Group()
+    _apply_group_data(group, data)
+    group.save()
+    _require_on(actor, GROUP_MANAGE, group, Action.CREATE)
+    audit.record_change(user=actor, obj=group, action=Action.CREATE)
+    remember_submission(owner=_submission_owner(actor), key=submission_key, obj=group)
+    return group
+
+
+@atomic_service
+def group_update(*, actor: Any, group: Group, data: GroupData, expected_version: int) -> Group:
+    """Save an edit made on `expected_version`. The edited group must still be one the actor manages (a
+    coordinator cannot move a group out of their region; a consultant cannot hand it to someone else)."""
+    _require_on(actor, GROUP_MANAGE, group)
+    current = Group.objects.select_for_update().get(pk=group.pk)
+    _apply_group_data(current, data)
+    save_versioned(current, expected_version=expected_version, update_fields=GROUP_FIELDS)
+    _require_on(actor, GROUP_MANAGE, current)
+    audit.record_change(user=actor, obj=current, action=Action.UPDATE)
+    return current
+
+
+@atomic_service
+def group_member_add(
+    *, actor: Any, group: Group, name: str, role: str, program: Program | None = None, email: str = ""
+) -> GroupMember:
+    _require_on(actor, GROUP_MANAGE, group, Action.CREATE)
+    if not name.strip():
+        raise ValidationError({"name": _("Give the member's name.")})
+    if role not in MemberRole.values:
+        raise ValidationError({"role": _("Choose the member's role.")})
+    if program is not None and program.network_id != group.network_id:
+        raise ValidationError({"program": _("Choose a program of this network.")})
+    member = GroupMember.objects.create(
+        group=group, name=name.strip(), role=role, program=program, email=email.strip().lower()
+    )
+    audit.record_change(user=actor, obj=member, action=Action.CREATE)
+    return member
+
+
+@atomic_service
+def group_member_remove(*, actor: Any, member: GroupMember, left_on: dt.date | None = None) -> GroupMember:
+    """Take a member off the group from `left_on` (today by default). Their past attendance stays."""
+    _require_on(actor, GROUP_MANAGE, member.group)
+    member = GroupMember.objects.select_for_update().get(pk=member.pk)
+    if member.left_on is not None:
+        raise ValidationError(_("This member has already left the group."))
+    member.left_on = left_on or timezone.localdate()
+    member.save(update_fields=["left_on", "updated_at"])
+    audit.record_change(user=actor, obj=member, action=Action.UPDATE)
+    return member
+
+
+def members_on(group: Group, day: dt.date) -> list[GroupMember]:
+    """The members a session on `day` takes attendance for: everyone who had not left by then."""
+    return list(group.members.filter(Q(left_on__isnull=True) | Q(left_on__gt=day)).order_by("name", "id"))
+
+
+@atomic_service
+def group_session_log(
+    *,
+    actor: Any,
+    group: Group,
+    date: dt.date,
+    minutes: int,
+    modality: str,
+    present: Iterable[UUID],
+    topics: Iterable[str] = (),
+    guests: int = 0,
+    notes: str = "",
+    submission_key: UUID | None = None,
+) -> GroupSession:
+    """Log one meeting and its attendance: a row for every member of the group on that day, present or not,
+    so that absences count as well as presences."""
+    _require_on(actor, GROUP_MANAGE, group, Action.CREATE)
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    claim_submission(owner=_submission_owner(actor), key=submission_key, model=GroupSession)
+    if date > timezone.localdate():
+        raise ValidationError({"date": _("A session cannot be logged for a future date.")})
+    if date < group.starts_on:
+        raise ValidationError({"date": _("A session cannot be dated before the group started.")})
+    _checked_minutes(minutes)
+    if modality not in Modality.values:
+        raise ValidationError({"modality": _("Choose how the group met.")})
+    if not 0 <= guests <= MAX_GUESTS:
+        raise ValidationError({"guests": _("Guests must be between 0 and 500.")})
+    members = members_on(group, date)
+    present_ids = {UUID(str(pk)) for pk in present}
+    if present_ids - {member.pk for member in members}:
+        raise ValidationError(_("Mark attendance only for members of the group."))
+    session = GroupSession.objects.create(
+        group=group, date=date, minutes=minutes, modality=modality, guests=guests, notes=notes.strip(),
+        topics=_checked_codes(topics, Topic.values, _("Choose topics from the list.")), logged_by=actor,
+    )
+    Attendance.objects.bulk_create(
+        [Attendance(session=session, member=member, present=member.pk in present_ids) for member in members]
+    )
+    audit.record_change(user=actor, obj=session, action=Action.CREATE)
+    remember_submission(owner=_submission_owner(actor), key=submission_key, obj=session)
+    return session
+
+
+@dataclass(frozen=True)
+class BriefContactData:
+    kind: str
+    occurred_at: dt.datetime
+    caller_role: str
+    county: County
+    topic: str
+    minutes: int
+    language: Language
+    outcome: str
+    setting_type: str = ""
+    child_specific: bool = False
+    imminent_risk: bool = False
+    caller_name: str = ""
+    caller_phone: str = ""
+    caller_email: str = ""
+    program_name: str = ""
+    notes: str = ""
+
+
+# Allowance for a phone whose clock runs a little ahead of the server's.
+CLOCK_SKEW = dt.timedelta(minutes=10)
+
+
+@atomic_service
+def brief_contact_log(
+    *, actor: Any, network: Network, data: BriefContactData, submission_key: UUID | None = None
+) -> BriefContact:
+    """Log a helpline call or a drop-in conversation. Its region is the one that covers the county, and it is
+    credited to the actor's consultant profile when they have one (coordinators take calls too)."""
+    if data.kind not in BriefKind.values or data.caller_role not in RequesterRole.values:
+        raise ValidationError(_("Choose the kind of contact and who called."))
+    if data.topic not in BriefTopic.values:
+        raise ValidationError({"topic": _("Choose the topic.")})
+    if data.outcome not in BriefOutcome.values or data.outcome == BriefOutcome.REQUEST_CREATED:
+        # "Turned into a request" is set by brief_contact_to_request, once the request exists.
+        raise ValidationError({"outcome": _("Choose the outcome.")})
+    if data.setting_type and data.setting_type not in SettingType.values:
+        raise ValidationError({"setting_type": _("Choose the setting from the list.")})
+    if data.occurred_at > timezone.now() + CLOCK_SKEW:
+        raise ValidationError({"occurred_at": _("A contact cannot be logged for a future time.")})
+    _checked_minutes(data.minutes)
+    served = NetworkCounty.objects.filter(network=network, county=data.county).first()
+    if served is None:
+        raise ValidationError({"county": _("%(county)s is not served by this network.") % {"county": data.county}})
+    claim_submission(owner=_submission_owner(actor), key=submission_key, model=BriefContact)
+    contact = BriefContact(
+        network=network, region_id=served.region_id, logged_by=actor,
+        consultant=ConsultantProfile.objects.filter(user=actor, network=network, is_active=True).first(),
+        kind=data.kind, occurred_at=data.occurred_at, caller_role=data.caller_role, county=data.county,
+        setting_type=data.setting_type, topic=data.topic, minutes=data.minutes, language=data.language,
+        outcome=data.outcome, child_specific=data.child_specific, imminent_risk=data.imminent_risk,
+        caller_name=data.caller_name.strip(), caller_phone=data.caller_phone.strip(),
+        caller_email=data.caller_email.strip().lower(), program_name=data.program_name.strip(),
+        notes=data.notes.strip(),
+    )
+    contact.save()
+    _require_on(actor, BRIEF_LOG, contact, Action.CREATE)
+    audit.record_change(user=actor, obj=contact, action=Action.CREATE)
+    remember_submission(owner=_submission_owner(actor), key=submission_key, obj=contact)
+    return contact
+
+
+@dataclass(frozen=True)
+class RequestDetails:
+    """What a request needs beyond what the call recorded (pre-filled from the call where it has it)."""
+
+    requester_name: str
+    program_name: str
+    address_line1: str
+    city: str
+    postal_code: str
+    setting_type: str
+    concern_text: str
+    requester_email: str = ""
+    requester_phone: str = ""
+
+
+def request_details_from(contact: BriefContact) -> dict[str, Any]:
+    """The conversion form's starting values: everything the call already told us."""
+    when = timezone.localtime(contact.occurred_at)
+    concern = _("%(kind)s on %(date)s about: %(topic)s.") % {
+        "kind": contact.get_kind_display(), "date": when.strftime("%Y-%m-%d"), "topic": contact.get_topic_display()
+    }
+    return {
+        "requester_name": contact.caller_name, "requester_email": contact.caller_email,
+        "requester_phone": contact.caller_phone, "program_name": contact.program_name,
+        "setting_type": contact.setting_type, "concern_text": concern,
+    }
+
+
+def _checked_details(details: RequestDetails) -> None:
+    required = {
+        "requester_name": (details.requester_name, _("Give the caller's name.")),
+        "program_name": (details.program_name, _("Name the program (or the family's care setting).")),
+        "address_line1": (details.address_line1, _("Give the program's street address.")),
+        "city": (details.city, _("Give the city.")),
+        "postal_code": (details.postal_code, _("Give the ZIP code.")),
+        "concern_text": (details.concern_text, _("Describe the concern.")),
+    }
+    errors: dict[str, Any] = {field: message for field, (value, message) in required.items() if not value.strip()}
+    if details.setting_type not in SettingType.values:
+        errors["setting_type"] = _("Choose the setting type.")
+    if not details.requester_email.strip() and not details.requester_phone.strip():
+        errors["requester_email"] = _("Give an email address or a phone number, so that the network can reach "
+                                      "the caller.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@atomic_service
+def brief_contact_to_request(
+    *, actor: Any, brief_contact: BriefContact, details: RequestDetails
+) -> tuple[IntakeRequest, bool]:
+    """Turn a call into a request for consultation, once: (the request, whether it was created now).
+
+    The contact's row is locked first and the link checked under the lock, so a double click, a reload or two
+    people converting the same call at once make exactly one request; the others get the existing one back.
+    """
+    # Imported here: intake's assignment calls back into this module (episode_open), so neither imports the
+    # other's services at load time.
+    from abrazo.intake import services as intake
+
+    _require_on(actor, BRIEF_LOG, brief_contact)
+    contact = (
+        BriefContact.objects.select_for_update(of=("self",))
+        .select_related("network", "county", "language", "request")
+        .get(pk=brief_contact.pk)
+    )
+    if contact.request is not None:
+        return contact.request, False
+    _checked_details(details)
+    data = intake.RequestData(
+        requester_name=details.requester_name.strip(), requester_email=details.requester_email.strip(),
+        requester_phone=details.requester_phone.strip(), requester_role=contact.caller_role,
+        preferred_language=contact.language, program_name=details.program_name.strip(),
+        address_line1=details.address_line1.strip(), city=details.city.strip(),
+        postal_code=details.postal_code.strip(), county=contact.county, setting_type=details.setting_type,
+        concern_categories=[contact.topic if contact.topic in ConcernCategory.values else ConcernCategory.OTHER],
+        concern_text=details.concern_text.strip(), child_specific=contact.child_specific,
+        imminent_risk=contact.imminent_risk,
+    )
+    request = intake.request_submit(network=contact.network, data=data, submitted_by=actor)
+    contact.request, contact.outcome = request, BriefOutcome.REQUEST_CREATED
+    contact.save(update_fields=["request", "outcome", "updated_at"])
+    audit.record_change(user=actor, obj=contact, action=Action.UPDATE)
+    return request, True

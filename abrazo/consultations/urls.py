@@ -23,3 +23,19 @@ urlpatterns = [
     path("goals/<uuid:pk>/sign-off/", views.goal_signoff, name="goal-signoff"),
     path("referrals/<uuid:pk>/", views.referral_edit, name="referral-edit"),
 ]
+
+
+# Groups (communities of support, reflective groups, training series) and the helpline / drop-in log.
+urlpatterns += [
+    path("groups/", views.group_list, name="group-list"),
+    path("groups/new/", views.group_create, name="group-create"),
+    path("groups/<uuid:pk>/", views.group_detail, name="group-detail"),
+    path("groups/<uuid:pk>/edit/", views.group_edit, name="group-edit"),
+    path("groups/<uuid:pk>/members/new/", views.group_member_add, name="group-member-add"),
+    path("groups/<uuid:pk>/sessions/new/", views.group_session_new, name="group-session-new"),
+    path("groups/members/<uuid:pk>/remove/", views.group_member_remove, name="group-member-remove"),
+    path("brief/", views.brief_list, name="brief-list"),
+    path("brief/new/", views.brief_new, name="brief-new"),
+    path("brief/<uuid:pk>/", views.brief_detail, name="brief-detail"),
+    path("brief/<uuid:pk>/request/", views.brief_to_request, name="brief-to-request"),
+]

@@ -11,12 +11,18 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from abrazo.accounts import access
 from abrazo.accounts.models import User
+from abrazo.audit import services as audit
 from abrazo.consultations import selectors, services
 from abrazo.consultations.forms import (
     AdvanceForm,
     AgreementForm,
+    BriefContactForm,
+    BriefFilterForm,
+    BriefToRequestForm,
     CloseForm,
     ConsentExceptionForm,
     ConsentForm,
@@ -26,14 +32,21 @@ from abrazo.consultations.forms import (
     GoalForm,
     GoalRatingForm,
     GoalSignoffForm,
+    GroupFilterForm,
+    GroupForm,
+    GroupMemberForm,
+    GroupSessionForm,
     ReferralForm,
     ReferralUpdateForm,
+    RemoveMemberForm,
     RevokeConsentForm,
 )
-from abrazo.consultations.models import Episode, Phase
+from abrazo.consultations.models import BriefContact, Episode, Group, Phase
 from abrazo.core.concurrency import StaleEditError
 from abrazo.core.decorators import requires
 from abrazo.core.pagination import paginate
+from abrazo.core.submissions import AlreadySubmitted
+from abrazo.directory.models import Network
 
 FORM_TEMPLATE = "consultations/form_page.html"
 WORK = "episode.work"
@@ -353,3 +366,212 @@ def followup_record(request: HttpRequest, pk: UUID) -> HttpResponse:
 
     done = _run(request, form, save, success=_("Follow-up recorded."), episode=episode)
     return done or _form_page(request, form, title=_("Follow-up"), episode=episode)
+
+
+# --- Groups and brief contacts -------------------------------------------------------------------------
+
+GROUP_MANAGE = "group.manage"
+BRIEF_LOG = "brief.log"
+REFUSED_GROUP = gettext_lazy("You may manage only the groups you facilitate, or the groups of the region you "
+                             "coordinate.")
+REFUSED_BRIEF = gettext_lazy("You may log only calls from the counties of the region you coordinate.")
+
+
+def _network_or_404(request: HttpRequest, permission: str) -> Network:
+    """The network a new group or call goes to: the one where the person holds the permission."""
+    from django.http import Http404
+
+    from abrazo.directory.selectors import network_for
+
+    network = network_for(user=request.user, permission=permission)
+    if network is None:
+        raise Http404
+    return network
+
+
+def _attempt(request: HttpRequest, form: Any, save: Callable[[], Any], *, refused: str) -> tuple[bool, Any]:
+    """Call the service for a valid posted form: (True, its result), or (False, None) with the problem shown
+    on the form (the person's input stays in the bound form). A second submit of the same create form
+    answers with what the first one created."""
+    if request.method != "POST" or not form.is_valid():
+        return False, None
+    try:
+        return True, save()
+    except AlreadySubmitted as done:
+        messages.info(request, _("This form had already been sent, so nothing was added twice."))
+        return True, done.existing
+    except services.Refused:
+        form.add_error(None, refused)
+    except StaleEditError as stale:
+        form.add_error(None, str(stale))
+    except ValidationError as problem:
+        try:
+            form.add_error(None, problem)
+        except (ValueError, TypeError):  # an error about a field this form does not show
+            form.add_error(None, problem.messages)
+    return False, None
+
+
+@requires("group.view")
+def group_list(request: HttpRequest) -> HttpResponse:
+    form = GroupFilterForm(request.GET or None)
+    filters: dict[str, Any] = {}
+    if form.is_valid():
+        filters = {name: form.cleaned_data[name] for name in ("kind", "active_only", "mine_only")}
+    page = paginate(request, selectors.group_list_for(user=request.user, **filters), per_page=50)
+    audit.record_list(user=request.user, model=Group, ids=[group.pk for group in page.items])
+    return render(request, "consultations/groups/group_list.html", {
+        "form": form, "page": page, "may_create": access.has_permission(request.user, GROUP_MANAGE),
+    })
+
+
+@requires(GROUP_MANAGE)
+def group_create(request: HttpRequest) -> HttpResponse:
+    network = _network_or_404(request, GROUP_MANAGE)
+    form = GroupForm(_posted(request), user=request.user, network=network)
+    done, group = _attempt(request, form, lambda: services.group_create(
+        actor=_actor(request), data=form.to_data(), submission_key=form.submission_key_value()
+    ), refused=REFUSED_GROUP)
+    if done:
+        messages.success(request, _("Group created. Add its members next."))
+        return redirect(group.get_absolute_url() if group else "consultations:group-list")
+    return render(request, "consultations/groups/group_form.html", {"form": form, "group": None})
+
+
+@requires("group.view")
+def group_detail(request: HttpRequest, pk: UUID) -> HttpResponse:
+    group = selectors.group_get_for(user=request.user, group_id=pk)
+    detail = selectors.group_detail_for(user=request.user, group=group)
+    return render(request, "consultations/groups/group_detail.html", {"group": group, "detail": detail})
+
+
+@requires(GROUP_MANAGE)
+def group_edit(request: HttpRequest, pk: UUID) -> HttpResponse:
+    group = selectors.group_get_for(user=request.user, group_id=pk, permission=GROUP_MANAGE)
+    form = GroupForm(_posted(request), user=request.user, network=group.network, group=group)
+    done, _saved = _attempt(request, form, lambda: services.group_update(
+        actor=_actor(request), group=group, data=form.to_data(),
+        expected_version=form.cleaned_data["version"] or group.version,
+    ), refused=REFUSED_GROUP)
+    if done:
+        messages.success(request, _("Group saved."))
+        return redirect(group.get_absolute_url())
+    return render(request, "consultations/groups/group_form.html", {"form": form, "group": group})
+
+
+@requires(GROUP_MANAGE)
+def group_member_add(request: HttpRequest, pk: UUID) -> HttpResponse:
+    group = selectors.group_get_for(user=request.user, group_id=pk, permission=GROUP_MANAGE)
+    form = GroupMemberForm(_posted(request), user=request.user, group=group)
+    done, member = _attempt(request, form, lambda: services.group_member_add(
+        actor=_actor(request), group=group, **form.cleaned_data
+    ), refused=REFUSED_GROUP)
+    if done:
+        messages.success(request, _("%(name)s added to the group.") % {"name": member.name})
+        if "another" in request.POST:
+            return redirect("consultations:group-member-add", pk=group.pk)
+        return redirect(group.get_absolute_url())
+    return render(request, "consultations/groups/member_form.html", {"form": form, "group": group})
+
+
+@requires(GROUP_MANAGE)
+def group_member_remove(request: HttpRequest, pk: UUID) -> HttpResponse:
+    """Ask before taking a member off the group; their past attendance stays."""
+    member = selectors.group_member_get_for(user=request.user, member_id=pk)
+    group = member.group
+    form = RemoveMemberForm(_posted(request))
+    done, _removed = _attempt(request, form, lambda: services.group_member_remove(
+        actor=_actor(request), member=member, left_on=form.cleaned_data["left_on"]
+    ), refused=REFUSED_GROUP)
+    if done:
+        messages.success(request, _("%(name)s is no longer a member.") % {"name": member.name})
+        return redirect(group.get_absolute_url())
+    return render(request, "consultations/groups/member_remove.html", {"form": form, "member": member,
+                                                                      "group": group})
+
+
+@requires(GROUP_MANAGE)
+def group_session_new(request: HttpRequest, pk: UUID) -> HttpResponse:
+    """Log a meeting and who came, on a phone: one tap per member present."""
+    group = selectors.group_get_for(user=request.user, group_id=pk, permission=GROUP_MANAGE)
+    form = GroupSessionForm(_posted(request), group=group)
+
+    def save() -> Any:
+        data = form.cleaned_data
+        return services.group_session_log(
+            actor=_actor(request), group=group, date=data["date"], minutes=data["minutes"],
+            modality=data["modality"], present=[member.pk for member in data["present"]], topics=data["topics"],
+            guests=data["guests"], notes=data["notes"], submission_key=form.submission_key_value(),
+        )
+
+    done, _session = _attempt(request, form, save, refused=REFUSED_GROUP)
+    if done:
+        messages.success(request, _("Session logged."))
+        return redirect(group.get_absolute_url())
+    return render(request, "consultations/groups/session_form.html", {"form": form, "group": group})
+
+
+@requires("brief.view")
+def brief_list(request: HttpRequest) -> HttpResponse:
+    """Recent helpline calls and drop-ins, newest first, with filters."""
+    form = BriefFilterForm(request.GET or None)
+    filters: dict[str, Any] = {}
+    if form.is_valid():
+        filters = {name: form.cleaned_data[name] for name in ("kind", "outcome", "topic", "since", "until",
+                                                              "mine_only")}
+    page = paginate(request, selectors.brief_list_for(user=request.user, **filters), per_page=50)
+    audit.record_list(user=request.user, model=BriefContact, ids=[contact.pk for contact in page.items])
+    return render(request, "consultations/brief/brief_list.html", {
+        "form": form, "page": page, "may_log": access.has_permission(request.user, BRIEF_LOG),
+    })
+
+
+@requires(BRIEF_LOG)
+def brief_new(request: HttpRequest) -> HttpResponse:
+    """The quick log of a call or drop-in: a few taps on a phone, the rest defaulted."""
+    network = _network_or_404(request, BRIEF_LOG)
+    form = BriefContactForm(_posted(request), user=request.user, network=network)
+    done, contact = _attempt(request, form, lambda: services.brief_contact_log(
+        actor=_actor(request), network=network, data=form.to_data(), submission_key=form.submission_key_value()
+    ), refused=REFUSED_BRIEF)
+    if done:
+        messages.success(request, _("Logged."))
+        return redirect(contact.get_absolute_url() if contact else "consultations:brief-list")
+    return render(request, "consultations/brief/brief_form.html", {"form": form})
+
+
+@requires("brief.view")
+def brief_detail(request: HttpRequest, pk: UUID) -> HttpResponse:
+    contact = selectors.brief_get_for(user=request.user, brief_id=pk)
+    return render(request, "consultations/brief/brief_detail.html", {
+        "contact": contact, "notes": selectors.brief_notes_for(user=request.user, contact=contact),
+        "may_convert": access.can(request.user, BRIEF_LOG, contact),
+        "may_see_request": contact.request is not None and access.can(request.user, "request.view",
+                                                                     contact.request),
+    })
+
+
+@requires(BRIEF_LOG)
+def brief_to_request(request: HttpRequest, pk: UUID) -> HttpResponse:
+    """Turn the call into a request for consultation: a confirmation pre-filled from the call, then one POST.
+    A second submit (double click, reload) gets the request the first one made."""
+    contact = selectors.brief_get_for(user=request.user, brief_id=pk, permission=BRIEF_LOG)
+    form = BriefToRequestForm(_posted(request), contact=contact)
+    if contact.request is None:
+        done, result = _attempt(request, form, lambda: services.brief_contact_to_request(
+            actor=_actor(request), brief_contact=contact, details=form.to_details()
+        ), refused=REFUSED_BRIEF)
+        if done:
+            intake_request, created = result
+            if created:
+                messages.success(request, _("Request %(reference)s created; it is in the triage queue.")
+                                 % {"reference": intake_request.reference})
+            else:
+                messages.info(request, _("This call was already turned into request %(reference)s.")
+                              % {"reference": intake_request.reference})
+            return redirect(contact.get_absolute_url())
+    elif request.method == "POST":
+        messages.info(request, _("This call was already turned into request %(reference)s.")
+                      % {"reference": contact.request.reference})
+        return redirect(contact.get_absolute_url())
+    return render(request, "consultations/brief/brief_to_request.html", {"form": form, "contact": contact})

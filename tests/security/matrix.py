@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from abrazo.accounts.access import Scope
 from abrazo.accounts.models import Role
+from abrazo.consultations.tests import group_matrix
 from abrazo.consultations.tests import matrix as episode_matrix
 from abrazo.directory.models import Agency, ConsultantProfile, Region
 from abrazo.directory.tests.factories import (
@@ -89,6 +90,9 @@ SCOPED_OBJECTS["consultant"] = {
 # Episodes and the consents, goals and referrals that hang off them (tables kept beside the episode tests).
 URL_OBJECTS.update(episode_matrix.URL_OBJECTS)
 SCOPED_OBJECTS.update(episode_matrix.SCOPED_OBJECTS)
+# Groups, their members, and brief contacts (helpline calls).
+URL_OBJECTS.update(group_matrix.URL_OBJECTS)
+SCOPED_OBJECTS.update(group_matrix.SCOPED_OBJECTS)
 
 # Views that answer GET with something other than their page, whoever asks (after the access check).
 GET_ANSWERS: dict[str, int] = {
@@ -146,6 +150,7 @@ def build_matrix_world(world: Any) -> MatrixWorld:
         objects[name.format("classroom")] = ClassroomFactory(program=program)
         objects[name.format("staff")] = ProgramStaffFactory(program=program)
     objects.update(episode_matrix.build_objects(objects))
+    objects.update(group_matrix.build_objects(objects))
     return MatrixWorld(people=world.people, objects=objects)
 
 
