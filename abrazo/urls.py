@@ -16,6 +16,7 @@ urlpatterns = [
     path("audit/", include("abrazo.audit.urls")),
     path("directory/", include("abrazo.directory.urls")),
     path("requests/", include("abrazo.intake.urls")),
+    path("matching/", include("abrazo.matching.urls")),
     path("episodes/", include("abrazo.consultations.urls")),
     path("", include("abrazo.core.urls")),
 ]
