@@ -942,13 +942,15 @@ def brief_contact_to_request(
     from abrazo.intake import services as intake
 
     _require_on(actor, BRIEF_LOG, brief_contact)
+    # The link is read from the locked row itself, never through a join: a statement that waited for the lock
+    # sees the row as the other transaction left it, but a joined request row as it was before (PostgreSQL).
     contact = (
         BriefContact.objects.select_for_update(of=("self",))
-        .select_related("network", "county", "language", "request")
+        .select_related("network", "county", "language")
         .get(pk=brief_contact.pk)
     )
-    if contact.request is not None:
-        return contact.request, False
+    if contact.request_id is not None:
+        return IntakeRequest.objects.get(pk=contact.request_id), False
     _checked_details(details)
     data = intake.RequestData(
         requester_name=details.requester_name.strip(), requester_email=details.requester_email.strip(),
