@@ -8,15 +8,15 @@ One seeded random problem at state scale (5,000 requests, 500 consultants by def
   eligible consultant who still has an open slot;
 - HiGHS through `scipy.optimize.linprog(method="highs")` on the min-cost-flow formulation of the same
   problem (request -> consultant arcs, one arc per consultant slot with its balance cost, one
-  "unassigned" arc per request with the same lexicographic penalties). Only the solver call is timed;
-  building the constraint matrix is not counted against it.
+  "unassigned" arc per request with the same lexicographic penalties). Only the solver call is timed
+  (median of --lp-repeat runs); building the constraint matrix is not counted against it.
 
 It prints the objectives side by side, the engine/greedy ratios (urgent assigned, assigned, cost per
 request assigned) and the LP/engine time ratio, and checks that the engine and the LP reach the same
 objective.
 
     .venv/bin/python bench/matching.py [--requests 5000] [--consultants 500] [--seed 1] [--repeat 5]
-                                       [--capacity-factor 1.0] [--no-lp]
+                                       [--capacity-factor 1.0] [--regions 8] [--counties-per-region 6] [--no-lp]
 """
 
 from __future__ import annotations
@@ -58,26 +58,28 @@ PRIORITY_SHARE = {"urgent": 0.15, "high": 0.10, "normal": 0.75}
 
 
 def generate(
-    n_requests: int, n_consultants: int, seed: int, capacity_factor: float = 1.0
+    n_requests: int, n_consultants: int, seed: int, capacity_factor: float = 1.0,
+    n_regions: int = REGIONS, counties_per_region: int = COUNTIES_PER_REGION,
 ) -> tuple[list[RequestIn], list[ConsultantIn]]:
     """A network shaped like a state's: consultants work mostly in their home region's counties.
-    `capacity_factor` multiplies every consultant's open slots (1: about half as many slots as requests)."""
+    `capacity_factor` multiplies every consultant's open slots (1: about half as many slots as requests);
+    fewer regions and counties mean more eligible consultants per request (a denser problem)."""
     rng = random.Random(seed)
-    regions = [f"region-{i}" for i in range(REGIONS)]
-    counties = [[f"{i:02d}{j:03d}" for j in range(COUNTIES_PER_REGION)] for i in range(REGIONS)]
+    regions = [f"region-{i}" for i in range(n_regions)]
+    counties = [[f"{i:02d}{j:03d}" for j in range(counties_per_region)] for i in range(n_regions)]
     programs = [f"program-{i}" for i in range(n_requests // 2)]
-    program_home = {p: rng.randrange(REGIONS) for p in programs}
+    program_home = {p: rng.randrange(n_regions) for p in programs}
     consultants = []
     for i in range(n_consultants):
-        home = rng.randrange(REGIONS)
-        served = set(rng.sample(counties[home], rng.randint(2, COUNTIES_PER_REGION)))
+        home = rng.randrange(n_regions)
+        served = set(rng.sample(counties[home], rng.randint(min(2, counties_per_region), counties_per_region)))
         if rng.random() < 0.2:  # some also cover a neighbouring region
-            served |= set(rng.sample(counties[(home + 1) % REGIONS], 2))
+            served |= set(rng.sample(counties[(home + 1) % n_regions], min(2, counties_per_region)))
         languages = {code for code, share, _ in LANGUAGES if rng.random() < share} or {"en"}
         settings = set(rng.sample(SETTING_EXPERTISE, rng.randint(1, 3)))
         total = rng.choice([8, 10, 12, 12, 14])
         open_now = rng.randint(0, total)
-        local_programs = [p for p in rng.sample(programs, 200) if program_home[p] == home][:12]
+        local_programs = [p for p in rng.sample(programs, min(200, len(programs))) if program_home[p] == home][:12]
         consultants.append(ConsultantIn(
             id=f"consultant-{i:04d}", languages=frozenset(languages), counties=frozenset(served),
             settings=frozenset(settings), capacity=round((total - open_now) * capacity_factor),
@@ -196,12 +198,17 @@ def main() -> None:
     parser.add_argument("--consultants", type=int, default=500)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--capacity-factor", type=float, default=1.0, help="multiplies every consultant's open slots")
+    parser.add_argument("--regions", type=int, default=REGIONS)
+    parser.add_argument("--counties-per-region", type=int, default=COUNTIES_PER_REGION)
     parser.add_argument("--repeat", type=int, default=5, help="engine runs; the median is reported")
+    parser.add_argument("--lp-repeat", type=int, default=3, help="LP runs; the median is reported")
     parser.add_argument("--no-lp", action="store_true", help="skip the LP solver")
     args = parser.parse_args()
 
     weights = Weights()
-    requests, consultants = generate(args.requests, args.consultants, args.seed, args.capacity_factor)
+    requests, consultants = generate(
+        args.requests, args.consultants, args.seed, args.capacity_factor, args.regions, args.counties_per_region
+    )
     eligible = eligible_lists(requests, consultants)
     slots = sum(c.capacity for c in consultants)
     print(f"problem: {len(requests)} requests ({sum(r.priority == URGENT for r in requests)} urgent), "
@@ -238,7 +245,11 @@ def main() -> None:
           f"assigned {engine[1] / max(base[1], 1):.4f}, cost per assigned {per_assigned:.4f}")
 
     if not args.no_lp:
-        lp_choice, lp_time, _value = lp(requests, consultants, weights, eligible)
+        lp_times = []
+        for _ in range(max(args.lp_repeat, 1)):
+            lp_choice, seconds, _value = lp(requests, consultants, weights, eligible)
+            lp_times.append(seconds)
+        lp_time = statistics.median(lp_times)
         lp_objective = evaluate(lp_choice, requests, consultants, weights)
         line("LP", lp_objective, lp_time)
         agree = lp_objective == engine
