@@ -322,6 +322,13 @@ def suggestions_for_request(*, user: Any, request: Request, limit: int = 5) -> l
     ]
 
 
+def unmatched_reason(*, user: Any, request: Request) -> str:
+    """Why the engine suggests nobody (the first requirement no consultant meets), in plain words."""
+    from abrazo.matching.services import unmatched_reason_for
+
+    return unmatched_reason_for(user=user, request=request) or ""
+
+
 def assignable_consultants_for(*, request: Request) -> QuerySet[ConsultantProfile]:
     """Everyone the coordinator may pick instead of a suggestion: the network's active consultants."""
     return (

@@ -316,13 +316,11 @@ def _locked_open_request(*, actor: User, request: Request) -> Request:
     the same moment are serialised: the second reads the first one's decision and is refused.
     """
     access.require(actor, "request.triage", request)
-    locked = (
-        Request.objects.select_for_update(of=("self",))
-        .select_related("network", "county", "region", "consultant__user", "assigned_by", "program")
-        .get(pk=request.pk)
-    )
+    # Lock the row alone: after waiting for another transaction's lock, PostgreSQL hands back the newly
+    # committed row, but rows joined in the same query would still be the old ones.
+    locked = Request.objects.select_for_update().get(pk=request.pk)
     if locked.status not in OPEN_STATUSES:
-        raise RequestNotOpen(locked)
+        raise RequestNotOpen(Request.objects.select_related("consultant__user", "assigned_by").get(pk=request.pk))
     return locked
 
 

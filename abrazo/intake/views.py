@@ -264,7 +264,14 @@ def request_assign(http_request: HttpRequest, pk: UUID) -> HttpResponse:
     user = http_request.user
     request = selectors.request_get_for(user=user, request_id=pk, permission="request.triage")
     if not request.is_open:
-        return render(http_request, "intake/assign.html", {"request_obj": request, "closed": True})
+        # Someone decided it since the page was opened (or it was decided long ago): say who and what.
+        closed_message = services.RequestNotOpen(request).message
+        if http_request.method == "POST":
+            messages.error(http_request, closed_message)
+            return redirect(request.get_absolute_url())
+        return render(http_request, "intake/assign.html", {
+            "request_obj": request, "closed": True, "closed_message": closed_message,
+        })
     suggestions = selectors.suggestions_for_request(user=user, request=request)
     form = AssignForm(
         http_request.POST if http_request.method == "POST" else None, request=request, suggestions=suggestions,
@@ -291,6 +298,7 @@ def request_assign(http_request: HttpRequest, pk: UUID) -> HttpResponse:
     options = list(zip(form["choice"], [*suggestions, None], strict=True))
     return render(http_request, "intake/assign.html", {
         "request_obj": request, "form": form, "options": options, "suggestions": suggestions, "closed": False,
+        "unmatched_reason": "" if suggestions else selectors.unmatched_reason(user=user, request=request),
     })
 
 

@@ -203,3 +203,29 @@ def test_child_focused_consultation_needs_the_child_s_code(matchable):
     done = client.post(url, {"choice": str(top.pk), "episode_type": "child_family", "child_code": "K-12"})
     assert done.status_code == 302
     assert Episode.objects.get().child_code == "K-12"
+
+
+def test_when_nobody_fits_the_page_says_why_and_any_choice_needs_a_reason(matchable):
+    # given a request in Vietnamese, which no consultant speaks
+    world, _request = matchable
+    request = RequestFactory(network=world.network, region=world.region_a, preferred_language=language("vi"))
+    coordinator = world.people["regional_coordinator"]
+    client = Client()
+    client.force_login(coordinator)
+    url = reverse("intake:request-assign", args=[request.pk])
+    # when the coordinator opens the assign page
+    response = client.get(url)
+    # then no one is suggested, the page says which requirement nobody meets, and "someone else" is preselected
+    assert response.context["suggestions"] == []
+    assert response.context["unmatched_reason"]
+    assert response.context["unmatched_reason"] in response.content.decode()
+    assert response.context["form"].initial["choice"] == "other"
+    # and assigning anyone needs a reason
+    chosen = ConsultantProfile.objects.get(user=world.people["consultant"])
+    with pytest.raises(ValidationError):
+        services.request_assign(actor=coordinator, request=request, consultant=chosen,
+                                episode_type=EpisodeType.CLASSROOM)
+    response = client.post(url, {"choice": "other", "other_consultant": str(chosen.pk), "episode_type": "classroom",
+                                 "override_reason": "An interpreter will join the visits."})
+    assert response.status_code == 302
+    assert Request.objects.get(pk=request.pk).consultant == chosen

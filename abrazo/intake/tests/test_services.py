@@ -4,13 +4,14 @@ acknowledgement after commit), triage decisions in and out of scope, and the int
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from abrazo.audit.models import AccessEvent, Action
@@ -347,3 +348,57 @@ def test_only_a_network_admin_changes_the_rules(world):
     rules = services.intake_settings_update(actor=world.people["network_admin"], network=world.network, data=data)
     assert rules.rural_program_priority == Priority.HIGH
     assert services.intake_settings_for(world.network).duplicate_window_days == 30
+
+
+# --- at the same moment (PostgreSQL) -------------------------------------------------------------------
+
+
+def _at_once(count: int, work) -> list[object]:
+    """Run `work(index)` on `count` threads (each with its own database connection), released together."""
+    barrier = threading.Barrier(count)
+    outcomes: list[object] = []
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            outcomes.append(work(index))
+        except Exception as failure:  # kept to assert on: which submit lost, and how
+            outcomes.append(failure)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+# SQLite's in-memory test database locks whole tables across connections, so these races need PostgreSQL;
+# the sequential double submit and numbering above cover SQLite.
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_submits_of_one_form_make_one_request(world):
+    # given the public form sent twice at the same moment (a double click), on two connections
+    key, data = uuid.uuid4(), request_data()
+    # when both arrive
+    outcomes = _at_once(2, lambda _index: services.request_submit(network=world.network, data=data,
+                                                                  submission_key=key))
+    # then one request exists, and the other submit was pointed at it
+    request = Request.objects.get()
+    assert [o for o in outcomes if isinstance(o, Request)] == [request]
+    refused = [o for o in outcomes if isinstance(o, AlreadySubmitted)]
+    assert len(refused) == 1 and refused[0].existing == request
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_requests_arriving_together_get_distinct_consecutive_references(world):
+    # given eight different requests arriving at the same moment
+    outcomes = _at_once(8, lambda index: services.request_submit(
+        network=world.network, data=request_data(requester_email=f"p{index}@example.org")
+    ))
+    # then each has its own reference, numbered 1 to 8 without a gap
+    assert all(isinstance(o, Request) for o in outcomes), outcomes
+    assert sorted(int(o.reference[-6:]) for o in outcomes) == list(range(1, 9))  # type: ignore[union-attr]
