@@ -39,11 +39,13 @@ NAVIGATION = [
 
 
 def navigation_for(user: Any, request: HttpRequest) -> list[NavItem]:
-    items = []
-    for label, url_name, permission in NAVIGATION:
-        if permission is not None and not access.has_permission(user, permission):
-            continue
-        url = reverse(url_name)
-        active = request.path == url if url == "/" else request.path.startswith(url)
-        items.append(NavItem(label=str(label), url=url, active=active))
-    return items
+    links = [
+        (str(label), reverse(url_name))
+        for label, url_name, permission in NAVIGATION
+        if permission is None or access.has_permission(user, permission)
+    ]
+    # The current page belongs to the link with the longest matching path: /episodes/groups/ is
+    # "Groups", not "Episodes" as well.
+    matching = [url for _, url in links if request.path == url or (url != "/" and request.path.startswith(url))]
+    current = max(matching, key=len, default=None)
+    return [NavItem(label=label, url=url, active=url == current) for label, url in links]

@@ -158,3 +158,17 @@ def test_dashboard_queries_are_few_and_do_not_grow_with_the_data(client, world, 
     with CaptureQueriesContext(connection) as many:
         assert client.get(HOME).status_code == 200
     assert len(many) == len(few)
+
+
+def test_only_the_most_specific_navigation_link_is_current(client, world):
+    from django.test import RequestFactory
+
+    from abrazo.accounts.navigation import navigation_for
+
+    # given a coordinator on the groups page, which lives under the episodes section
+    request = RequestFactory().get("/episodes/groups/")
+    request.user = world.people["regional_coordinator"]
+    # when the navigation is built
+    current = [item.label for item in navigation_for(request.user, request) if item.active]
+    # then only "Groups" is marked as the current page
+    assert current == ["Groups"]
