@@ -567,6 +567,9 @@ def wipe_network(network: Network) -> None:
     Through the ORM's collector on purpose: rows that later apps hang on programs or people with
     CASCADE go too, and PROTECT stops the reset instead of orphaning them (state scale: ~40 s).
     """
+    from abrazo.consultations.demo import wipe_service_loop
+
+    wipe_service_loop(network)  # requests and episodes PROTECT the programs and consultants deleted below
     member_ids = set(Membership.objects.filter(network=network).values_list("user_id", flat=True))
     member_ids |= set(ConsultantProfile.objects.filter(network=network).values_list("user_id", flat=True))
     elsewhere = set(
@@ -666,6 +669,10 @@ class Builder:
         self.load_people(network)
         self.progress(f"Directory of {self.scale.network_name}: {time.perf_counter() - t0:.1f} s")
         self.load_programs(network)
+        # Issue 3's step: a year of requests, episodes, groups and helpline calls on top of the directory.
+        from abrazo.consultations.demo import load_service_loop
+
+        load_service_loop(self, network)
         return network
 
     def load_geography(self) -> Network:
