@@ -388,7 +388,22 @@ def contact_log(
     _event(episode, EventKind.CONTACT, actor, date=contact_date.isoformat(), minutes=minutes,
            modality=modality, activity=activity_type)
     audit.record_change(user=actor, obj=contact, action=Action.CREATE)
+    if episode.request_id is not None:
+        _mark_first_contact(episode, contact_date)
     return contact
+
+
+def _mark_first_contact(episode: Episode, contact_date: dt.date) -> None:
+    """Time from request to first contact: a contact logged today counts from now; one logged for an
+    earlier day from that day's noon (contacts carry a date, not a time), never before the request."""
+    from abrazo.intake.services import request_mark_first_contact
+
+    request = episode.request
+    if contact_date == timezone.localdate():
+        at = timezone.now()
+    else:
+        at = timezone.make_aware(dt.datetime.combine(contact_date, dt.time(12)))
+    request_mark_first_contact(request, max(at, request.submitted_at))
 
 
 # --- Action plan ----------------------------------------------------------------------------------

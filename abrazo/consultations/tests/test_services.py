@@ -514,3 +514,25 @@ class TestClosure:
             services.episode_close(actor=episodes.person("program_staff"), episode=episodes.classroom_episode,
                                    reason=ClosureReason.GOALS_MET, closed_successfully=True,
                                    maintained_in_setting=None, expected_version=1)
+
+
+def test_the_first_contact_is_stamped_on_the_request_it_came_from(world):
+    # given an episode opened from a request
+    from abrazo.intake.tests.factories import RequestFactory
+
+    request = RequestFactory(network=world.network, program=world.program_a, region=world.region_a)
+    episode = services.episode_open(
+        actor=world.people["regional_coordinator"], consultant=world.people["consultant"].consultant_profile,
+        program=world.program_a, episode_type=EpisodeType.CLASSROOM, request=request,
+    )
+    assert request.first_contact_at is None
+    # when the consultant logs a contact today
+    services.contact_log(
+        actor=world.people["consultant"], episode=episode, contact_date=timezone.localdate(), minutes=60,
+        modality=Modality.ON_SITE, activity_type=ActivityType.TEACHER_MEETING, language=english(),
+    )
+    # then the request knows when it was first answered
+    request.refresh_from_db()
+    assert request.first_contact_at is not None
+    assert request.first_contact_at >= request.submitted_at
+    assert Contact.objects.filter(episode=episode).count() == 1
