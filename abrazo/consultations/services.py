@@ -399,6 +399,8 @@ def _mark_first_contact(episode: Episode, contact_date: dt.date) -> None:
     from abrazo.intake.services import request_mark_first_contact
 
     request = episode.request
+    if request is None:
+        return
     if contact_date == timezone.localdate():
         at = timezone.now()
     else:
