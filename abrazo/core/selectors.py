@@ -47,27 +47,31 @@ class Dashboard:
         return bool(self.role_label)
 
 
-def _tile_sources() -> list[tuple[Any, str, type[models.Model], str | None]]:
+def _tile_sources() -> list[tuple[Any, str, models.QuerySet[Any], str | None]]:
+    from abrazo.consultations.models import Episode, Phase
     from abrazo.directory.models import Agency, Classroom, ConsultantProfile, Program, ProgramStaff, Region
+    from abrazo.intake.models import Request, RequestStatus
 
+    waiting = [RequestStatus.NEW, RequestStatus.NEEDS_INFO, RequestStatus.WAITLISTED]
     return [
-        (_("Programs"), "program.view", Program, "directory:program-list"),
-        (_("Classrooms"), "classroom.view", Classroom, None),
-        (_("Program staff"), "staff.view", ProgramStaff, None),
-        (_("Consultants"), "consultant.view", ConsultantProfile, "directory:consultant-list"),
-        (_("Agencies"), "agency.view", Agency, "directory:agency-list"),
-        (_("Regions"), "region.view", Region, "directory:region-list"),
+        (_("Open requests"), "request.view", Request.objects.filter(status__in=waiting), "intake:request-list"),
+        (_("Open episodes"), "episode.view", Episode.objects.exclude(phase__in=[Phase.CLOSED, Phase.FOLLOWED_UP]),
+         "consultations:episode-list"),
+        (_("Programs"), "program.view", Program.objects.filter(is_active=True), "directory:program-list"),
+        (_("Classrooms"), "classroom.view", Classroom.objects.filter(is_active=True), None),
+        (_("Program staff"), "staff.view", ProgramStaff.objects.filter(is_active=True), None),
+        (_("Consultants"), "consultant.view", ConsultantProfile.objects.filter(is_active=True),
+         "directory:consultant-list"),
+        (_("Agencies"), "agency.view", Agency.objects.filter(is_active=True), "directory:agency-list"),
+        (_("Regions"), "region.view", Region.objects.all(), "directory:region-list"),
     ]
 
 
 def _tiles_for(user: Any) -> list[Tile]:
     tiles = []
-    for label, permission, model, url_name in _tile_sources():
+    for label, permission, rows, url_name in _tile_sources():
         if not access.has_permission(user, permission):
             continue
-        rows = model._default_manager.all()
-        if any(f.name == "is_active" for f in model._meta.get_fields()):
-            rows = rows.filter(is_active=True)
         count = access.visible(user, permission, rows).count()
         tiles.append(Tile(label=str(label), count=count, url=reverse(url_name) if url_name else None))
     return tiles
