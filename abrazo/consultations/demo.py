@@ -7,7 +7,8 @@ exist, and writes (ending yesterday, so nothing is dated in the future whatever 
   urgent because a child is at imminent risk of suspension or expulsion), each triaged the way a
   coordinator would: assigned, waitlisted, asked for more information, declined or withdrawn;
 - an episode for each assigned request, given to a consultant who meets every hard constraint of
-  matching (speaks the request's language, serves its county, has expertise in its setting) and who
+  matching (speaks the request's language, serves its county, has the expertise its setting needs, as
+  `abrazo.matching.services.expertise_for` decides) and who
   had a free slot on the day of assignment, so no caseload is ever over capacity;
 - the episode's life as DOMAIN.md §1 describes it: consent for child-specific work, the agreement,
   4-12 contacts of 60-90 minutes (classroom time kept apart from meeting time), an action plan with
@@ -105,6 +106,7 @@ from abrazo.intake.models import (
     RequestStatus,
 )
 from abrazo.intake.services import compute_priority
+from abrazo.matching.services import expertise_for
 
 if TYPE_CHECKING:
     from abrazo.directory.demo import Builder
@@ -181,26 +183,6 @@ PATH_WEIGHTS: dict[str, float] = {
 }
 UNANSWERED_INFO_SHARE = 0.25  # asked for more information and never heard back
 GIVE_UP_WAITING_DAYS = 150  # with no consultant free by then, the requester withdraws
-EXPERTISE_FOR_SETTING: dict[str, str] = {
-    SettingType.FCC_SMALL: SettingExpertise.FCC, SettingType.FCC_LARGE: SettingExpertise.FCC,
-    SettingType.FFN: SettingExpertise.FFN, SettingType.HOME_VISITING: SettingExpertise.HOME_VISITING,
-    SettingType.EARLY_HEAD_START: SettingExpertise.INFANT_TODDLER, SettingType.HEAD_START: SettingExpertise.PRESCHOOL,
-    SettingType.STATE_PRESCHOOL: SettingExpertise.PRESCHOOL, SettingType.PRIVATE_PRESCHOOL: SettingExpertise.PRESCHOOL,
-}
-
-
-def expertise_for(setting_type: str, *, child_age_months: int | None, serves_preschoolers: bool) -> str:
-    """The setting expertise a request needs: fixed by the setting, except in a centre, where it follows the
-    child's age (under three: infant/toddler care) or, for work with rooms or the whole centre, whether the
-    centre has preschool rooms."""
-    fixed = EXPERTISE_FOR_SETTING.get(setting_type)
-    if fixed is not None:
-        return fixed
-    if child_age_months is not None:
-        return SettingExpertise.INFANT_TODDLER if child_age_months < 36 else SettingExpertise.PRESCHOOL
-    return SettingExpertise.PRESCHOOL if serves_preschoolers else SettingExpertise.INFANT_TODDLER
-
-
 CONCERNS_BY_TYPE: dict[str, dict[str, float]] = {
     EpisodeType.CHILD_FAMILY: {
         ConcernCategory.BEHAVIOR: 50, ConcernCategory.SOCIAL_EMOTIONAL: 18, ConcernCategory.SEPARATION: 10,
@@ -865,8 +847,7 @@ class ServiceLoop:
         requester_role = self.requester_role(rng, program, episode_type)
         if language is None:
             language = self.language(rng, program, parent=requester_role == RequesterRole.PARENT)
-        expertise = expertise_for(program.setting_type, child_age_months=child_age if child_specific else None,
-                                  serves_preschoolers=program.serves[2])
+        expertise = self.expertise(program, child_age if child_specific else None)
         room = self.room(rng, program, child_age, expertise, room_group)
         priority = compute_priority(rules=self.rules, imminent_risk=imminent,
                                     underserved=program.county_id in self.underserved, rural=program.is_rural)
@@ -885,6 +866,13 @@ class ServiceLoop:
             priority=priority, expertise=expertise, room=room, path=path, triage_delay=triage_delay,
             info_wait=rng.uniform(2, 24), wait=rng.uniform(20, 130), from_call=rng.random() < FROM_CALL_SHARE,
         )
+
+    @staticmethod
+    def expertise(program: ProgramInfo, child_age: int | None) -> str:
+        """The setting expertise matching will ask of a consultant for this request (matching.services)."""
+        infants, toddlers, preschoolers = program.serves
+        return expertise_for(setting_type=program.setting_type, serves_infants=infants, serves_toddlers=toddlers,
+                             serves_preschoolers=preschoolers, child_age_months=child_age)
 
     @staticmethod
     def child_age(rng: random.Random, program: ProgramInfo) -> int:
@@ -1040,7 +1028,7 @@ class ServiceLoop:
         for episode_type, age in kinds:
             if age is not None and not program.serves[0 if age < 12 else 1 if age < 36 else 2]:
                 continue
-            needed = expertise_for(program.setting_type, child_age_months=age, serves_preschoolers=program.serves[2])
+            needed = self.expertise(program, age)
             if needed in consultant.expertise:
                 return episode_type, age, language
         return None
@@ -1323,7 +1311,8 @@ class ServiceLoop:
     def call_before(self, spec: Spec, request: Request, rng: random.Random) -> BriefContact:
         """The helpline call the request came from: same caller, county and concern, an hour or two earlier."""
         county = spec.program.county_id
-        taker = next((c for c in self.by_county.get(county, []) if spec.language in c.languages), None)
+        speakers = [c for c in self.by_county.get(county, []) if spec.language in c.languages]
+        taker = rng.choice(speakers) if speakers else None
         region_id = self.county_region[county]
         logged_by = taker.user_id if taker else self.coordinator_of.get(region_id) or self.b.users["admin"].pk
         topic = request.concern_categories[0] if request.concern_categories[0] in BriefTopic.values else \

@@ -17,11 +17,12 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, Model
 from django.db.models.fields import AutoFieldMixin
+from django.urls import reverse
 from django.utils import timezone
 
 from abrazo.accounts.models import User
 from abrazo.consultations import selectors as episode_selectors
-from abrazo.consultations.demo import SERVICE_SCALES, expertise_for, wipe_service_loop
+from abrazo.consultations.demo import SERVICE_SCALES, wipe_service_loop
 from abrazo.consultations.models import (
     CLASSROOM_ACTIVITIES,
     FINISHED_PHASES,
@@ -47,9 +48,10 @@ from abrazo.consultations.models import (
     phases_for,
 )
 from abrazo.directory import demo
-from abrazo.directory.models import ConsultantProfile, Network, SettingExpertise, SettingType
+from abrazo.directory.models import ConsultantProfile, Network, SettingType
 from abrazo.intake import selectors as intake_selectors
 from abrazo.intake.models import Priority, Request, RequestStatus
+from abrazo.matching.services import request_input
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +104,8 @@ def assert_invariants(network: Network) -> None:
     counts = episode_selectors.open_caseload_counts(profiles)
     assert all(counts[pk] <= profile.caseload_capacity for pk, profile in profiles.items())
 
-    # Every assignment meets matching's hard constraints: language, county, setting expertise.
+    # Every assignment meets matching's hard constraints (language, county, setting expertise) as the
+    # matching service reads the request.
     languages: dict[uuid.UUID, set[str]] = defaultdict(set)
     for pk, code in ConsultantProfile.languages.through.objects.filter(
             consultantprofile__network=network).values_list("consultantprofile_id", "language_id"):
@@ -117,11 +120,10 @@ def assert_invariants(network: Network) -> None:
         request = episode.request
         assert request is not None and request.status == RequestStatus.ASSIGNED
         assert request.consultant_id == episode.consultant_id
-        assert request.preferred_language_id in languages[episode.consultant_id]
-        assert request.county_id in counties[episode.consultant_id]
-        needed = expertise_for(request.setting_type, serves_preschoolers=request.serves_preschoolers,
-                               child_age_months=request.child_age_months if request.child_specific else None)
-        assert needed in episode.consultant.setting_expertise
+        needs = request_input(request)
+        assert needs.language in languages[episode.consultant_id]
+        assert needs.county in counties[episode.consultant_id]
+        assert needs.setting in episode.consultant.setting_expertise
         assert request.submitted_at <= request.assigned_at == episode.opened_at < now
         assert episode.program_id == request.program_id
         assert (episode.episode_type == EpisodeType.CHILD_FAMILY) == request.child_specific == bool(episode.child_code)
@@ -359,6 +361,31 @@ def test_demo_accounts_see_their_part_of_the_year_through_the_selectors() -> Non
     assert Episode.objects.filter(network=network).exists()
 
 
+def test_the_demo_accounts_pages_render_the_year(client: Any) -> None:
+    # given the tiny demo
+    network = load("tiny")
+    lucia_episode = Episode.objects.filter(network=network, consultant__user=account("consultant")).first()
+    director_episode = Episode.objects.filter(network=network, program__staff__user=account("director")).first()
+    assert lucia_episode is not None and director_episode is not None
+    urgent = Request.objects.get(pk=uuid.uuid5(demo.NAMESPACE, "california-tiny/request/showcase-urgent-coordinator"))
+    assert urgent.priority == Priority.URGENT and urgent.status == RequestStatus.NEW
+    pages = {
+        "consultant": ["consultations:caseload", lucia_episode.get_absolute_url()],
+        "coordinator": ["intake:triage-queue", "intake:capacity", "consultations:team", urgent.get_absolute_url()],
+        "director": ["consultations:episode-list", "intake:request-list", director_episode.get_absolute_url()],
+        "supervisor": ["consultations:team", "consultations:group-list"],
+        "admin": ["consultations:brief-list", "consultations:group-list", "intake:request-list"],
+    }
+    for key, urls in pages.items():
+        client.force_login(account(key))
+        for url in urls:
+            # when each account opens its pages, then they render with the demo's data
+            response = client.get(url if url.startswith("/") else reverse(url))
+            assert response.status_code == 200, (key, url)
+    client.force_login(account("coordinator"))
+    assert urgent.reference in client.get(reverse("intake:triage-queue")).content.decode()
+
+
 def test_wiping_the_network_removes_the_whole_service_loop() -> None:
     # given the tiny demo
     network = load("tiny")
@@ -371,23 +398,6 @@ def test_wiping_the_network_removes_the_whole_service_loop() -> None:
         assert not model._default_manager.filter(**filters).exists()
     demo.wipe_network(network)
     assert not Network.objects.filter(slug="california-tiny").exists()
-
-
-@pytest.mark.parametrize(
-    ("setting", "age", "preschool_rooms", "expected"),
-    [
-        (SettingType.CENTER, 20, True, SettingExpertise.INFANT_TODDLER),
-        (SettingType.CENTER, 48, True, SettingExpertise.PRESCHOOL),
-        (SettingType.CENTER, None, True, SettingExpertise.PRESCHOOL),
-        (SettingType.CENTER, None, False, SettingExpertise.INFANT_TODDLER),
-        (SettingType.FCC_LARGE, 20, True, SettingExpertise.FCC),
-        (SettingType.EARLY_HEAD_START, None, False, SettingExpertise.INFANT_TODDLER),
-        (SettingType.HOME_VISITING, 10, False, SettingExpertise.HOME_VISITING),
-    ],
-)
-def test_the_expertise_a_request_needs(setting: str, age: int | None, preschool_rooms: bool, expected: str) -> None:
-    # when the expertise for a setting (and a child's age) is asked, then it follows the setting, or the age
-    assert expertise_for(setting, child_age_months=age, serves_preschoolers=preschool_rooms) == expected
 
 
 def test_state_scale_has_the_domain_volumes_and_streams() -> None:
