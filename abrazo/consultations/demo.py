@@ -8,8 +8,8 @@ exist, and writes (ending yesterday, so nothing is dated in the future whatever 
   coordinator would: assigned, waitlisted, asked for more information, declined or withdrawn;
 - an episode for each assigned request, given to a consultant who meets every hard constraint of
   matching (speaks the request's language, serves its county, has the expertise its setting needs, as
-  `abrazo.matching.services.expertise_for` decides) and who
-  had a free slot on the day of assignment, so no caseload is ever over capacity;
+  `abrazo.matching.services.expertise_for` decides) and who had a free slot on the day of assignment,
+  so no caseload is ever over capacity;
 - the episode's life as DOMAIN.md §1 describes it: consent for child-specific work, the agreement,
   4-12 contacts of 60-90 minutes (classroom time kept apart from meeting time), an action plan with
   1-4 goals rated 1-3, referrals for about a fifth of child episodes, closure and the follow-up a
@@ -24,10 +24,16 @@ a request of their own programme; each demo coordinator an urgent request at the
 Like the directory loader, everything is deterministic: each request, episode, group and call draws
 from its own seeded stream and every id is a `uuid5` of a natural key. Dates are laid out backwards
 from the day of loading, so two loads on the same day give the same rows. Rows are written with
-`bulk_create` in batches; at state scale (45,000 requests, ~40,000 episodes and ~330,000 episode
-contacts a year) memory stays bounded by the batch. DOMAIN.md §11's "about a million contacts a year"
-counts every kind of contact; episodes at DOMAIN.md §1's dosage (4-12 contacts) make up a third of it,
-group sessions and helpline calls some more, and we do not inflate the dosage to reach the round figure.
+`bulk_create` in batches (the encrypted note fields encrypt on the way, as `get_prep_value` runs for
+bulk inserts too), and memory stays bounded by the batch.
+
+Sizes: the default scale adds ~740 requests, ~580 episodes, ~3,700 contacts and ~11,000 timeline events
+in a few seconds. The state scale draws DOMAIN.md §11's 45,000 requests; with the directory's 1,000
+consultants about 33,000 of them become episodes (~220,000 contacts, ~640,000 timeline events), because
+the metropolitan counties run out of consultants and the rest wait (13 % on the waitlist) or give up:
+the shortage the capacity view is there to show. DOMAIN.md's "about a million contacts a year" counts
+every kind of contact; we keep DOMAIN.md §1's dosage (4-12 per episode) rather than inflate it. Measured
+on a shared two-core machine with SQLite: ~4-5 minutes for this step at state scale, ~30 s more to reset.
 """
 
 from __future__ import annotations
@@ -128,7 +134,7 @@ class ServiceScale:
 SERVICE_SCALES: dict[str, ServiceScale] = {
     "tiny": ServiceScale(requests=80, groups=4, brief_contacts=60, reference_letter="T", flush_every=25),
     "default": ServiceScale(requests=740, groups=24, brief_contacts=1200, reference_letter="D", flush_every=2000),
-    # DOMAIN.md §11: 45,000 requests a year; ~40,000 episodes follow from triage as at the other scales.
+    # DOMAIN.md §11: 45,000 requests a year (how many become episodes depends on the consultants' capacity).
     "state": ServiceScale(requests=45000, groups=400, brief_contacts=20000, reference_letter="S", flush_every=2000),
 }
 
@@ -252,6 +258,12 @@ CONCERN_TEXT: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
 }
+# Program staff asking for help are on the program's staff list: the requester is one of them by name.
+STAFF_POSITION_OF_ROLE: dict[str, str] = {
+    RequesterRole.DIRECTOR: StaffPosition.DIRECTOR, RequesterRole.TEACHER: StaffPosition.TEACHER,
+    RequesterRole.FCC_PROVIDER: StaffPosition.FCC_PROVIDER, RequesterRole.FFN_CAREGIVER: StaffPosition.FFN_CAREGIVER,
+    RequesterRole.HOME_VISITOR: StaffPosition.HOME_VISITOR,
+}
 AVAILABILITY = {
     "en": ("Weekday mornings", "Tuesdays or Thursdays after 1 pm", "Any day before 11 am", "Nap time, 12:30-2:30",
            "Mondays and Wednesdays", "Evenings after 5:30 for the family"),
@@ -270,8 +282,13 @@ INFO_MESSAGES = (
     "Could you confirm the program's license number and address?",
     "¿Nos podría decir la edad del niño y qué días podemos visitar?",
 )
-ROOM_WORDS_ES = {AgeGroup.INFANT: "de bebés", AgeGroup.TODDLER: "de niños pequeños", AgeGroup.PRESCHOOL: "preescolar",
-                 AgeGroup.MIXED: ""}
+ROOM_WORDS_EN: dict[str, str] = {
+    AgeGroup.INFANT: "infant", AgeGroup.TODDLER: "toddler", AgeGroup.PRESCHOOL: "preschool",
+}
+ROOM_WORDS_ES: dict[str, str] = {
+    AgeGroup.INFANT: "de bebés", AgeGroup.TODDLER: "de niños pequeños", AgeGroup.PRESCHOOL: "preescolar",
+    AgeGroup.MIXED: "",
+}
 
 
 def age_words(months: int) -> tuple[str, str]:
@@ -309,7 +326,7 @@ IMPLEMENTATION_ACTIVITIES: dict[str, dict[str, float]] = {
         ActivityType.COORDINATION: 15,
     },
 }
-MEETING_MODALITY = {Modality.ON_SITE: 48, Modality.VIDEO: 38, Modality.PHONE: 14}
+MEETING_MODALITY: dict[str, float] = {Modality.ON_SITE: 48, Modality.VIDEO: 38, Modality.PHONE: 14}
 TOPICS_BY_TYPE: dict[str, dict[str, float]] = {
     EpisodeType.CHILD_FAMILY: {
         Topic.CHALLENGING_BEHAVIOR: 30, Topic.RELATIONSHIPS: 20, Topic.FAMILY_PARTNERSHIP: 18,
@@ -369,12 +386,12 @@ NOTE_TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
         "coordinate": ("Llamé al servicio de referencia para confirmar la cita.",),
     },
 }
-NOTE_KIND = {
+NOTE_KIND: dict[str, str] = {
     ActivityType.OBSERVATION: "observe", ActivityType.MODELLING: "model", ActivityType.TEACHER_MEETING: "meet",
     ActivityType.FAMILY_MEETING: "family", ActivityType.DIRECTOR_MEETING: "director",
     ActivityType.REFLECTIVE_SESSION: "group", ActivityType.TRAINING: "group", ActivityType.COORDINATION: "coordinate",
 }
-AGREEMENT_SCOPE = {
+AGREEMENT_SCOPE: dict[str, str] = {
     EpisodeType.CHILD_FAMILY: "Observe the child in the classroom, meet with the teachers and the family, and "
                               "agree on a plan to support the child in the program.",
     EpisodeType.CLASSROOM: "Observe the room, reflect with the teaching team each visit, and support routines "
@@ -426,7 +443,7 @@ REFERRAL_WEIGHTS: dict[str, float] = {
     ServiceType.EARLY_INTERVENTION: 20, ServiceType.SPECIAL_EDUCATION: 20, ServiceType.CHILD_MENTAL_HEALTH: 25,
     ServiceType.PEDIATRICIAN: 15, ServiceType.FAMILY_SUPPORT: 17, ServiceType.OTHER: 3,
 }
-REFERRAL_DETAIL = {
+REFERRAL_DETAIL: dict[str, str] = {
     ServiceType.EARLY_INTERVENTION: "Regional center early intervention intake",
     ServiceType.SPECIAL_EDUCATION: "School district preschool assessment",
     ServiceType.CHILD_MENTAL_HEALTH: "County children's mental health clinic",
@@ -434,7 +451,7 @@ REFERRAL_DETAIL = {
     ServiceType.FAMILY_SUPPORT: "Family resource center",
     ServiceType.OTHER: "Speech and language clinic",
 }
-REFERRAL_OUTCOMES = {
+REFERRAL_OUTCOMES: dict[str, str] = {
     ReferralStatus.COMPLETED: "Evaluation done; services started.",
     ReferralStatus.DECLINED: "The family decided to wait.",
 }
@@ -444,7 +461,9 @@ CONSENT_SCOPE = ("Observation of the child in the program, conversations with th
 
 # --- Groups and helpline calls --------------------------------------------------------------------
 
-GROUP_KIND_WEIGHTS = {GroupKind.COMMUNITY_OF_SUPPORT: 45, GroupKind.REFLECTIVE_GROUP: 35, GroupKind.TRAINING_SERIES: 20}
+GROUP_KIND_WEIGHTS: dict[str, float] = {
+    GroupKind.COMMUNITY_OF_SUPPORT: 45, GroupKind.REFLECTIVE_GROUP: 35, GroupKind.TRAINING_SERIES: 20,
+}
 GROUP_AUDIENCES: dict[str, dict[str, float]] = {
     GroupKind.COMMUNITY_OF_SUPPORT: {
         GroupAudience.TEACHERS: 30, GroupAudience.FCC_PROVIDERS: 30, GroupAudience.FFN_CAREGIVERS: 15,
@@ -455,7 +474,7 @@ GROUP_AUDIENCES: dict[str, dict[str, float]] = {
     },
     GroupKind.TRAINING_SERIES: {GroupAudience.TEACHERS: 60, GroupAudience.MIXED: 40},
 }
-GROUP_NAMES = {
+GROUP_NAMES: dict[str, dict[str, str]] = {
     "en": {
         GroupKind.COMMUNITY_OF_SUPPORT: "Community of Support", GroupKind.REFLECTIVE_GROUP: "Reflective Circle",
         GroupKind.TRAINING_SERIES: "Pyramid Practices Series",
@@ -465,7 +484,7 @@ GROUP_NAMES = {
         GroupKind.TRAINING_SERIES: "Serie de Prácticas de la Pirámide",
     },
 }
-AUDIENCE_WORDS = {
+AUDIENCE_WORDS: dict[str, dict[str, str]] = {
     "en": {GroupAudience.TEACHERS: "for Teachers", GroupAudience.FCC_PROVIDERS: "for Family Child Care Providers",
            GroupAudience.FFN_CAREGIVERS: "for Family, Friend and Neighbor Caregivers",
            GroupAudience.HOME_VISITORS: "for Home Visitors", GroupAudience.DIRECTORS: "for Directors",
@@ -858,7 +877,8 @@ class ServiceLoop:
         if path == "too_old":
             child_age = rng.randint(73, 84)
         # Days until a coordinator decides: urgent requests the same or the next day.
-        low, high = {Priority.URGENT: (0.05, 1.2), Priority.HIGH: (0.3, 4.0)}.get(priority, (0.5, 8.0))
+        delays: dict[str, tuple[float, float]] = {Priority.URGENT: (0.05, 1.2), Priority.HIGH: (0.3, 4.0)}
+        low, high = delays.get(priority, (0.5, 8.0))
         triage_delay = rng.uniform(low, high)
         return Spec(
             key=key, submitted=submitted, program=program, episode_type=episode_type, language=language,
@@ -1232,10 +1252,7 @@ class ServiceLoop:
             name = person_name(rng, ["en", spec.language])
             email = f"{ascii_slug(name)}@partners.example"
         else:
-            position = {RequesterRole.DIRECTOR: StaffPosition.DIRECTOR, RequesterRole.TEACHER: StaffPosition.TEACHER,
-                        RequesterRole.FCC_PROVIDER: StaffPosition.FCC_PROVIDER,
-                        RequesterRole.FFN_CAREGIVER: StaffPosition.FFN_CAREGIVER,
-                        RequesterRole.HOME_VISITOR: StaffPosition.HOME_VISITOR}.get(role, StaffPosition.DIRECTOR)
+            position = STAFF_POSITION_OF_ROLE.get(role, StaffPosition.DIRECTOR)
             names = program.staff.get(position) or [n for names in program.staff.values() for n in names]
             name = rng.choice(names) if names else person_name(rng, [spec.language])
             email = program.email or f"{ascii_slug(name)}@programs.example"
@@ -1305,7 +1322,7 @@ class ServiceLoop:
         group = room[1]
         if lang == "es":
             return ROOM_WORDS_ES.get(group, "")
-        return {AgeGroup.INFANT: "infant", AgeGroup.TODDLER: "toddler", AgeGroup.PRESCHOOL: "preschool"}.get(
+        return ROOM_WORDS_EN.get(
             group, "home")
 
     def call_before(self, spec: Spec, request: Request, rng: random.Random) -> BriefContact:
@@ -1335,8 +1352,8 @@ class ServiceLoop:
     def load_groups(self) -> None:
         today = self.today
         by_region_setting: dict[tuple[uuid.UUID, str], list[ProgramInfo]] = defaultdict(list)
-        for program in self.programs:
-            by_region_setting[(program.region_id, program.setting_type)].append(program)
+        for each in self.programs:
+            by_region_setting[(each.region_id, each.setting_type)].append(each)
         groups, members, sessions, attendance = [], [], [], []
         for g in range(self.scale.groups):
             rng = self.b.rng("svc-group", g)
@@ -1377,7 +1394,7 @@ class ServiceLoop:
                 day += timedelta(days=step if step == 14 else step + rng.choice((0, 0, 7)))
             group_members = []
             for m in range(rng.randint(6, 14)):
-                program = rng.choice(pool) if pool else None
+                program: ProgramInfo | None = rng.choice(pool) if pool else None
                 left_on = None
                 if len(dates) > 3 and rng.random() < 0.12:
                     left_on = rng.choice(dates[2:])
@@ -1410,8 +1427,9 @@ class ServiceLoop:
 
     @staticmethod
     def group_schedule(g: int, kind: str, lang: str, modality: str) -> str:
-        how = {"en": {Modality.VIDEO: "video", Modality.ON_SITE: "in person"},
-               "es": {Modality.VIDEO: "por video", Modality.ON_SITE: "en persona"}}[lang][modality]
+        words: dict[str, dict[str, str]] = {"en": {Modality.VIDEO: "video", Modality.ON_SITE: "in person"},
+                                            "es": {Modality.VIDEO: "por video", Modality.ON_SITE: "en persona"}}
+        how = words[lang][modality]
         if lang == "es":
             weekday = ("martes", "miércoles", "jueves")[g % 3]
             cadence = f"Cada dos semanas, los {weekday}" if kind == GroupKind.REFLECTIVE_GROUP else \
@@ -1591,7 +1609,7 @@ class EpisodeWriter:
             return day, min(1430, ended + extra)
 
         # Consent and the phases around it.
-        phase = Phase.INTAKE
+        phase: str = Phase.INTAKE
         walk = [Phase.CONSENT, Phase.AGREEMENT, Phase.OBSERVATION, Phase.ACTION_PLAN, Phase.IMPLEMENTATION,
                 Phase.REVIEW] if child else [Phase.AGREEMENT, Phase.OBSERVATION, Phase.ACTION_PLAN,
                                              Phase.IMPLEMENTATION, Phase.REVIEW]
@@ -1626,6 +1644,7 @@ class EpisodeWriter:
         # Goals are rated at review; the plan exists once the action-plan phase was reached.
         closed_at = None
         followup_phase = None
+        reason: str
         if closing:
             success = held == n and rng.random() < 0.95
             if held == n:
@@ -1689,7 +1708,7 @@ class EpisodeWriter:
             return [ParticipantRole.FAMILY]
         if setting == SettingType.HOME_VISITING:
             return [ParticipantRole.OTHER_STAFF]
-        roles = [ParticipantRole.TEACHER]
+        roles: list[str] = [ParticipantRole.TEACHER]
         if self.rng.random() < 0.4:
             roles.append(ParticipantRole.ASSISTANT_TEACHER)
         return roles
@@ -1711,13 +1730,14 @@ class EpisodeWriter:
 
     def contact_kind(self, role: str, *, consent_ok: bool) -> tuple[str, str]:
         rng, kind = self.rng, self.spec.episode_type
-        meeting = {
+        meetings: dict[str, str] = {
             EpisodeType.CHILD_FAMILY: ActivityType.FAMILY_MEETING if self.spec.requester_role == RequesterRole.PARENT
             else ActivityType.TEACHER_MEETING,
             EpisodeType.CLASSROOM: ActivityType.TEACHER_MEETING,
             EpisodeType.PROGRAMMATIC: ActivityType.DIRECTOR_MEETING,
             EpisodeType.FFN_HOME: ActivityType.FAMILY_MEETING,
-        }[kind]
+        }
+        meeting = meetings[kind]
         if role == "intake":
             return (Modality.PHONE if rng.random() < 0.55 else Modality.VIDEO), meeting
         if role == "entry":

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import Count, Model
+from django.db.models import Count, Model, QuerySet
 from django.db.models.fields import AutoFieldMixin
 from django.urls import reverse
 from django.utils import timezone
@@ -124,6 +124,7 @@ def assert_invariants(network: Network) -> None:
         assert needs.language in languages[episode.consultant_id]
         assert needs.county in counties[episode.consultant_id]
         assert needs.setting in episode.consultant.setting_expertise
+        assert request.assigned_at is not None
         assert request.submitted_at <= request.assigned_at == episode.opened_at < now
         assert episode.program_id == request.program_id
         assert (episode.episode_type == EpisodeType.CHILD_FAMILY) == request.child_specific == bool(episode.child_code)
@@ -133,7 +134,7 @@ def assert_invariants(network: Network) -> None:
     followups = {f.episode_id: f for f in FollowUp.objects.filter(episode__network=network)}
     for episode in episodes:
         if episode.phase in FINISHED_PHASES:
-            assert closures[episode.pk].closed_at == episode.closed_at < now
+            assert episode.closed_at is not None and closures[episode.pk].closed_at == episode.closed_at < now
             followup = followups[episode.pk]
             assert followup.due_on == timezone.localtime(episode.closed_at).date() + dt.timedelta(days=30)
             assert (followup.completed_at is not None) == (episode.phase == Phase.FOLLOWED_UP)
@@ -182,6 +183,7 @@ def assert_invariants(network: Network) -> None:
             assert any(c.given_on <= contact.contact_date for c in consents[episode.pk])
         first_contact[episode.pk] = min(first_contact.get(episode.pk, contact.contact_date), contact.contact_date)
     for episode in episodes:
+        assert episode.request is not None
         first = episode.request.first_contact_at
         if episode.pk in first_contact:
             assert first is not None and timezone.localtime(first).date() == first_contact[episode.pk]
@@ -303,7 +305,7 @@ def test_notes_are_encrypted_in_the_database() -> None:
     # given the tiny demo
     network = load("tiny")
     # when the note columns are read raw, bypassing the field
-    checks = [
+    checks: list[tuple[type[Model], QuerySet[Any]]] = [
         (Contact, Contact.objects.filter(episode__network=network)),
         (FollowUp, FollowUp.objects.filter(episode__network=network)),
         (GroupSession, GroupSession.objects.filter(group__network=network)),
@@ -347,7 +349,7 @@ def test_demo_accounts_see_their_part_of_the_year_through_the_selectors() -> Non
     # each coordinator: their region's queue, an urgent request at the top
     for key, region, language in (("coordinator", "central-valley", "en"), ("coordinadora", "los-angeles", "es")):
         queue = list(intake_selectors.triage_queryset_for(user=account(key)))
-        assert queue and {r.region.code for r in queue} == {region}
+        assert queue and {r.region.code if r.region else None for r in queue} == {region}
         assert queue[0].priority == Priority.URGENT and queue[0].imminent_risk
         assert any(r.preferred_language_id == language and r.priority == Priority.URGENT for r in queue)
         assert any(r.status == RequestStatus.NEW for r in queue)
