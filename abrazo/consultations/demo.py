@@ -291,6 +291,19 @@ ROOM_WORDS_ES: dict[str, str] = {
 }
 
 
+def is_working_day(day: date) -> bool:
+    """Weekdays, except the winter break (24 December to 1 January), Independence Day and Thanksgiving
+    with the day after, when programs close and nobody visits."""
+    if day.weekday() >= 5 or (day.month, day.day) == (7, 4):
+        return False
+    if (day.month == 12 and day.day >= 24) or (day.month == 1 and day.day == 1):
+        return False
+    # Thanksgiving: the fourth Thursday of November (day 22-28), and the Friday after it.
+    thanksgiving = 22 <= day.day <= 28 and day.weekday() == 3
+    day_after = 23 <= day.day <= 29 and day.weekday() == 4
+    return not (day.month == 11 and (thanksgiving or day_after))
+
+
 def age_words(months: int) -> tuple[str, str]:
     if months < 24:
         return f"{months}-month-old", f"{months} meses"
@@ -707,7 +720,8 @@ class ServiceLoop:
         return datetime(d.year, d.month, d.day, minute // 60, minute % 60, tzinfo=self.tz)
 
     def weekday_on_or_after(self, day: int) -> int:
-        while (self.start + timedelta(days=day)).weekday() >= 5:
+        """The first working day from `day` on: programs are closed at weekends and on the main holidays."""
+        while not is_working_day(self.start + timedelta(days=day)):
             day += 1
         return day
 
@@ -995,7 +1009,8 @@ class ServiceLoop:
         ), child_age=home[0][2], language=home[0][3], path="assign")
         add("quiet", home[1][0], home[1][1], today - 60 + 0.5, Showcase(
             consultant=lucia, opened_day=today - 58 + 0.4,
-            contact_days=(*self.weekdays_from(today - 55, (0, 7, 14, 21, 37)), today + 5, today + 12, today + 19),
+            contact_days=(*self.weekdays_from(today - 55, (0, 7, 14, 21)), self.working_day_on_or_before(today - 16),
+                          today + 5, today + 12, today + 19),
             goal_target_day=today - 4,
         ), child_age=home[1][2], language=home[1][3], path="assign")
         add("just-assigned", home[2][0], home[2][1], today - 3 + 0.4, Showcase(
@@ -1027,11 +1042,16 @@ class ServiceLoop:
         speaking = [p for p in in_setting if language in p.languages]
         return (speaking or in_setting or local)[0]
 
+    def working_day_on_or_before(self, day: int) -> int:
+        while not is_working_day(self.start + timedelta(days=day)):
+            day -= 1
+        return day
+
     def weekdays_from(self, first: int, offsets: Sequence[int]) -> tuple[int, ...]:
+        """Working days at these offsets from `first`, each after the one before."""
         days: list[int] = []
         for offset in offsets:
-            day = self.weekday_on_or_after(first + offset)
-            days.append(max(day, days[-1] + 1) if days else day)
+            days.append(self.weekday_on_or_after(max(first + offset, days[-1] + 1) if days else first + offset))
         return tuple(days)
 
     def fitting_work(self, consultant: ConsultantInfo, program: ProgramInfo) -> tuple[str, int | None, str] | None:
@@ -1725,8 +1745,8 @@ class EpisodeWriter:
             return [ParticipantRole.FAMILY if child else ParticipantRole.DIRECTOR, ParticipantRole.OTHER_PROFESSIONAL]
         if activity in (ActivityType.REFLECTIVE_SESSION, ActivityType.TRAINING):
             return [*staff, ParticipantRole.OTHER_STAFF] if ParticipantRole.TEACHER in staff else list(staff)
-        extra = [ParticipantRole.DIRECTOR] if self.rng.random() < 0.2 else []
-        return [*staff, *extra]
+        joins = self.spec.program.setting_type in CENTRE_SETTINGS and self.rng.random() < 0.2
+        return [*staff, ParticipantRole.DIRECTOR] if joins else list(staff)
 
     def contact_kind(self, role: str, *, consent_ok: bool) -> tuple[str, str]:
         rng, kind = self.rng, self.spec.episode_type
