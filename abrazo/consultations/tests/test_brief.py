@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 import uuid
 from typing import Any
 
@@ -25,6 +24,7 @@ from abrazo.consultations.models import BriefContact, BriefKind, BriefOutcome, B
 from abrazo.consultations.tests.factories import english
 from abrazo.consultations.tests.group_factories import BriefContactFactory
 from abrazo.core.submissions import AlreadySubmitted
+from abrazo.core.tests.concurrency import at_once, needs_postgresql
 from abrazo.directory.models import Language, SettingType
 from abrazo.directory.tests.factories import county
 from abrazo.intake.models import Priority, Request, RequesterRole, RequestStatus
@@ -341,29 +341,15 @@ class TestTurningACallIntoARequest:
         assert not Request.objects.exists()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+@needs_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_conversions_make_one_request(episodes):
     # given a call, and two tabs that press "Create the request" at the same moment on two connections
     contact = BriefContactFactory(consultant=episodes.consultant)
     actor_pk = episodes.person("consultant").pk
-    barrier = threading.Barrier(2)
-    outcomes: list[Any] = []
-
-    def convert() -> None:
-        try:
-            actor = User.objects.get(pk=actor_pk)
-            barrier.wait(timeout=10)
-            outcomes.append(services.brief_contact_to_request(
-                actor=actor, brief_contact=BriefContact.objects.get(pk=contact.pk), details=details()))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=convert) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = at_once(2, lambda actor: services.brief_contact_to_request(
+        actor=actor, brief_contact=BriefContact.objects.get(pk=contact.pk), details=details()),
+        prepare=lambda _index: User.objects.get(pk=actor_pk))
     # then one request exists; one tab made it and the other was handed the same one
     assert Request.objects.count() == 1
     assert sorted(created for _request, created in outcomes) == [False, True]

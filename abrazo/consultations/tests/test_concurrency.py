@@ -2,48 +2,24 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection
 
 from abrazo.accounts.models import User
 from abrazo.consultations import services
 from abrazo.consultations.models import Closure, ClosureReason, Episode, EpisodeEvent, EventKind, FollowUp, Phase
-from abrazo.core.concurrency import StaleEditError
+from abrazo.core.tests.concurrency import at_once, needs_postgresql
 
 # SQLite's in-memory test database locks whole tables across connections; the stale-version tests in
 # test_services.py cover the same rule sequentially there.
-pytestmark = [
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = [needs_postgresql, pytest.mark.django_db(transaction=True)]
 
 
 def race(actor_pk: Any, action: Callable[[User], Any]) -> list[Any]:
     """Run `action` twice at once, each on its own connection; return what each returned or raised."""
-    barrier = threading.Barrier(2)
-    outcomes: list[Any] = []
-
-    def run() -> None:
-        try:
-            actor = User.objects.get(pk=actor_pk)
-            barrier.wait(timeout=10)
-            outcomes.append(action(actor))
-        except (StaleEditError, ValidationError) as refused:
-            outcomes.append(refused)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
+    return at_once(2, action, prepare=lambda _index: User.objects.get(pk=actor_pk))
 
 
 def test_two_simultaneous_phase_moves_make_one(episodes):

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from decimal import Decimal
 from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 
 from abrazo.accounts.models import Membership, Role, User
 from abrazo.accounts.tests.factories import MembershipFactory
 from abrazo.audit.models import AccessEvent, Action
 from abrazo.core.concurrency import StaleEditError
+from abrazo.core.tests.concurrency import at_once, needs_postgresql
 from abrazo.directory import services
 from abrazo.directory.models import (
     AgeGroup,
@@ -188,34 +187,17 @@ def test_a_double_submit_creates_one_program(world):
     assert Program.objects.filter(name="Little Oaks Preschool").count() == 1
 
 
-# SQLite's in-memory test database locks whole tables across connections, so this race needs PostgreSQL
-# (CI runs the suite on both); the sequential double submit above covers SQLite.
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+@needs_postgresql  # the sequential double submit above covers SQLite
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_submits_create_one_program(world):
     # given the same create form sent twice at the same moment (a double click), on two connections
     admin_pk, key = world.people["network_admin"].pk, uuid.uuid4()
     data = program_data(license_number="")  # no unique license to fall back on: only the key guards
-    barrier = threading.Barrier(2)
-    outcomes: list[object] = []
-
-    def submit() -> None:
-        try:
-            actor = User.objects.get(pk=admin_pk)
-            barrier.wait(timeout=10)
-            outcomes.append(services.program_create(actor=actor, network=world.network, data=data,
-                                                    submission_key=key))
-        except services.AlreadySubmitted as done:
-            outcomes.append(done)
-        finally:
-            connection.close()
-
     # when both run
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = at_once(
+        2, lambda actor: services.program_create(actor=actor, network=world.network, data=data, submission_key=key),
+        prepare=lambda _index: User.objects.get(pk=admin_pk),
+    )
     # then one program exists, and the loser of the race was pointed at it
     program = Program.objects.get(name="Little Oaks Preschool")
     created = [o for o in outcomes if isinstance(o, Program)]

@@ -4,17 +4,15 @@ request at the same moment exactly one succeeds while the other is told who did.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from abrazo.accounts.models import Role, User
 from abrazo.accounts.tests.factories import MembershipFactory
 from abrazo.consultations.models import Episode, EpisodeType
+from abrazo.core.tests.concurrency import at_once, needs_postgresql
 from abrazo.directory.models import ConsultantProfile, Program
 from abrazo.directory.tests.factories import ConsultantProfileFactory, county
 from abrazo.intake import selectors, services
@@ -104,9 +102,7 @@ def test_a_second_assignment_is_refused_and_says_who_assigned_it(matchable):
     assert Episode.objects.count() == 1
 
 
-# SQLite's in-memory test database locks whole tables across connections (and runs every write
-# transaction IMMEDIATE), so the race itself needs PostgreSQL; the sequential case above covers SQLite.
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="two concurrent writers need PostgreSQL")
+@needs_postgresql  # the sequential case above covers SQLite
 @pytest.mark.django_db(transaction=True)
 def test_two_coordinators_assigning_at_once_make_one_assignment(matchable):
     # given two coordinators of region A about to assign the same request, on two connections
@@ -115,28 +111,14 @@ def test_two_coordinators_assigning_at_once_make_one_assignment(matchable):
                                            region=world.region_a).user
     actors = [world.people["regional_coordinator"].pk, second_coordinator.pk]
     top, _other = top_and_other(world.people["regional_coordinator"], request)
-    barrier = threading.Barrier(2)
-    outcomes: list[object] = []
-
-    def assign(actor_pk) -> None:
-        try:
-            actor = User.objects.get(pk=actor_pk)
-            mine = Request.objects.get(pk=request.pk)
-            consultant = ConsultantProfile.objects.get(pk=top.pk)
-            barrier.wait(timeout=10)
-            outcomes.append(services.request_assign(actor=actor, request=mine, consultant=consultant,
-                                                    episode_type=EpisodeType.CLASSROOM))
-        except services.RequestNotOpen as refused:
-            outcomes.append(refused)
-        finally:
-            connection.close()
+    def load(index: int) -> tuple[User, Request, ConsultantProfile]:
+        return (User.objects.get(pk=actors[index]), Request.objects.get(pk=request.pk),
+                ConsultantProfile.objects.get(pk=top.pk))
 
     # when both press "assign" at the same moment
-    threads = [threading.Thread(target=assign, args=(pk,)) for pk in actors]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = at_once(2, lambda loaded: services.request_assign(
+        actor=loaded[0], request=loaded[1], consultant=loaded[2], episode_type=EpisodeType.CLASSROOM,
+    ), prepare=load)
     # then exactly one episode exists, and the other coordinator was told clearly
     episodes = [o for o in outcomes if isinstance(o, Episode)]
     refused = [o for o in outcomes if isinstance(o, services.RequestNotOpen)]

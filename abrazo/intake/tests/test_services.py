@@ -4,18 +4,18 @@ acknowledgement after commit), triage decisions in and out of scope, and the int
 from __future__ import annotations
 
 import re
-import threading
 import uuid
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from abrazo.audit.models import AccessEvent, Action
 from abrazo.core.submissions import AlreadySubmitted
+from abrazo.core.tests.concurrency import at_once, needs_postgresql
 from abrazo.directory.models import NetworkCounty, SettingType
 from abrazo.directory.tests.factories import ProgramFactory, county
 from abrazo.intake import services
@@ -353,37 +353,14 @@ def test_only_a_network_admin_changes_the_rules(world):
 # --- at the same moment (PostgreSQL) -------------------------------------------------------------------
 
 
-def _at_once(count: int, work) -> list[object]:
-    """Run `work(index)` on `count` threads (each with its own database connection), released together."""
-    barrier = threading.Barrier(count)
-    outcomes: list[object] = []
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            outcomes.append(work(index))
-        except Exception as failure:  # kept to assert on: which submit lost, and how
-            outcomes.append(failure)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
-
-
-# SQLite's in-memory test database locks whole tables across connections, so these races need PostgreSQL;
-# the sequential double submit and numbering above cover SQLite.
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+# The sequential double submit and numbering above cover SQLite.
+@needs_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_submits_of_one_form_make_one_request(world):
     # given the public form sent twice at the same moment (a double click), on two connections
     key, data = uuid.uuid4(), request_data()
     # when both arrive
-    outcomes = _at_once(2, lambda _index: services.request_submit(network=world.network, data=data,
+    outcomes = at_once(2, lambda _index: services.request_submit(network=world.network, data=data,
                                                                   submission_key=key))
     # then one request exists, and the other submit was pointed at it
     request = Request.objects.get()
@@ -392,11 +369,11 @@ def test_two_simultaneous_submits_of_one_form_make_one_request(world):
     assert len(refused) == 1 and refused[0].existing == request
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+@needs_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_requests_arriving_together_get_distinct_consecutive_references(world):
     # given eight different requests arriving at the same moment
-    outcomes = _at_once(8, lambda index: services.request_submit(
+    outcomes = at_once(8, lambda index: services.request_submit(
         network=world.network, data=request_data(requester_email=f"p{index}@example.org")
     ))
     # then each has its own reference, numbered 1 to 8 without a gap
