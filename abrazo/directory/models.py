@@ -151,7 +151,22 @@ class QualityRating(models.TextChoices):
     TIER_5 = "tier_5", _("Tier 5")
 
 
-class Program(VersionedModel):
+class AgesServed:
+    """The display of the `serves_infants` / `serves_toddlers` / `serves_preschoolers` flags, which a
+    program and a request for consultation both carry."""
+
+    serves_infants: bool
+    serves_toddlers: bool
+    serves_preschoolers: bool
+
+    @property
+    def ages_served_display(self) -> str:
+        flags = [(self.serves_infants, _("infants")), (self.serves_toddlers, _("toddlers")),
+                 (self.serves_preschoolers, _("preschoolers"))]
+        return ", ".join(str(label) for served, label in flags if served)
+
+
+class Program(AgesServed, VersionedModel):
     """A program or site that cares for young children: a centre, a home, a preschool, a home visitor."""
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="programs")
@@ -204,17 +219,6 @@ class Program(VersionedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("directory:program-detail", args=[self.pk])
-
-    @property
-    def ages_served_display(self) -> str:
-        ages = []
-        if self.serves_infants:
-            ages.append(str(_("infants")))
-        if self.serves_toddlers:
-            ages.append(str(_("toddlers")))
-        if self.serves_preschoolers:
-            ages.append(str(_("preschoolers")))
-        return ", ".join(ages)
 
 
 class AgeGroup(models.TextChoices):

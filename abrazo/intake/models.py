@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from abrazo.core.models import BaseModel, VersionedModel
-from abrazo.directory.models import Auspice, SettingType
+from abrazo.directory.models import AgesServed, Auspice, SettingType
 
 
 class RequestStatus(models.TextChoices):
@@ -135,7 +135,7 @@ class RequestQuerySet(models.QuerySet["Request"]):
         return self.filter(status__in=OPEN_STATUSES)
 
 
-class Request(VersionedModel):
+class Request(AgesServed, VersionedModel):
     """A request for consultation from a program, a provider or a family.
 
     What the requester typed is kept as typed (program name, address...), even when the program is
@@ -249,17 +249,6 @@ class Request(VersionedModel):
     @property
     def priority_overridden(self) -> bool:
         return self.priority != self.computed_priority
-
-    @property
-    def ages_served_display(self) -> str:
-        ages = []
-        if self.serves_infants:
-            ages.append(str(_("infants")))
-        if self.serves_toddlers:
-            ages.append(str(_("toddlers")))
-        if self.serves_preschoolers:
-            ages.append(str(_("preschoolers")))
-        return ", ".join(ages)
 
     @property
     def concern_categories_display(self) -> list[str]:
