@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user, logout
@@ -14,6 +14,9 @@ from django.utils import timezone, translation
 
 SESSION_STARTED_KEY = "abrazo_started_at"
 SESSION_SEEN_KEY = "abrazo_last_seen_at"
+# Refreshing the last-seen stamp rewrites the session row; doing it at most once a minute keeps that
+# write off most requests, at the cost of an idle timeout that may end up to a minute early.
+SEEN_STAMP_INTERVAL = timedelta(minutes=1)
 
 
 class SessionLifetimeMiddleware:
@@ -43,7 +46,7 @@ class SessionLifetimeMiddleware:
                 request.user = get_user(request)
                 logout(request)
                 request.session["abrazo_expired"] = True
-            else:
+            elif seen is None or now - seen >= SEEN_STAMP_INTERVAL:
                 session[SESSION_SEEN_KEY] = now.isoformat()
         return self.get_response(request)
 

@@ -136,3 +136,20 @@ def test_sessions_of_other_people_are_not_listed(world):
     listing = coordinator.get(reverse("usersessions_list"))
     # then only their own appears
     assert {s.user_id for s in listing.context["sessions"]} == {world.people["regional_coordinator"].pk}
+
+
+def test_the_last_seen_stamp_is_refreshed_at_most_once_a_minute(world):
+    from abrazo.accounts.middleware import SESSION_SEEN_KEY
+
+    # given a coordinator who has just been active
+    client = signed_in_client(world.people["regional_coordinator"])
+    start = started_at(client)
+    open_home_at(client, start + timedelta(minutes=5))
+    seen = client.session[SESSION_SEEN_KEY]
+    # when they click again 20 seconds later, the session row is not rewritten for the stamp
+    open_home_at(client, start + timedelta(minutes=5, seconds=20))
+    assert client.session[SESSION_SEEN_KEY] == seen
+    # and a click two minutes later moves the stamp on, so activity keeps the session alive
+    open_home_at(client, start + timedelta(minutes=7))
+    assert client.session[SESSION_SEEN_KEY] != seen
+    assert open_home_at(client, start + timedelta(minutes=36)).status_code == 200
