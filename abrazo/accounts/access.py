@@ -79,6 +79,8 @@ POLICY: dict[str, dict[Role, Scope]] = {
     "consultant.view": {
         ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, SUPERVISOR: Scope.SUPERVISEES, CONSULTANT: Scope.SELF,
     },
+    # Overseeing consultants' caseloads: supervisors their supervisees, coordinators their region.
+    "team.view": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, SUPERVISOR: Scope.SUPERVISEES},
     "consultant.create": {ADMIN: Scope.NETWORK},  # checked against the Region
     "consultant.edit": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION},
     # --- The service loop (issue 3) ---------------------------------------------------------------

@@ -25,8 +25,7 @@ NAVIGATION = [
     (_("Triage"), "intake:triage-queue", "request.triage"),
     (_("Requests"), "intake:request-list", "request.view"),
     (_("My caseload"), "consultations:caseload", "episode.work"),
-    # Supervisors' view of their consultants' caseloads (only supervisors hold consent exceptions).
-    (_("Caseloads"), "consultations:team", "episode.consent_exception"),
+    (_("Caseloads"), "consultations:team", "team.view"),
     (_("Episodes"), "consultations:episode-list", "episode.view"),
     (_("Groups"), "consultations:group-list", "group.view"),
     (_("Helpline log"), "consultations:brief-list", "brief.view"),

@@ -288,7 +288,7 @@ def team_caseloads_for(*, user: Any, today: dt.date | None = None) -> TeamCaselo
     """The caseloads of the consultants the user oversees (a supervisor's supervisees, a coordinator's
     region, an administrator's network), and their overdue follow-ups."""
     today = today or timezone.localdate()
-    consultants = access.visible(user, "consultant.view", ConsultantProfile.objects.filter(is_active=True))
+    consultants = access.visible(user, "team.view", ConsultantProfile.objects.filter(is_active=True))
     open_q = ~Q(episodes__phase__in=FINISHED_PHASES)
     quiet_since = today - dt.timedelta(days=NO_CONTACT_ALERT_DAYS)
     # The last contact of each open episode is needed per consultant; a subquery keeps it one query.

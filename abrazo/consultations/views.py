@@ -103,7 +103,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
     return render(request, "consultations/caseload.html", {"caseload": selectors.caseload_for(user=request.user)})
 
 
-@requires("consultant.view")
+@requires("team.view")
 def team_caseloads(request: HttpRequest) -> HttpResponse:
     """Supervisors: their consultants' caseloads and overdue follow-ups (coordinators: their region's)."""
     return render(request, "consultations/team.html", {"team": selectors.team_caseloads_for(user=request.user)})

@@ -33,6 +33,7 @@ CHECKED_AGAINST: dict[str, tuple[str, ...]] = {
     "staff.edit": ("directory.program", "directory.programstaff"),
     "consultant.view": ("directory.consultantprofile",),
     "consultant.create": ("directory.region",),
+    "team.view": ("directory.consultantprofile",),
     "consultant.edit": ("directory.consultantprofile",),
     "audit.view": ("audit.accessevent",),
     "request.view": ("intake.request",),
