@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "abrazo.intake",
     "abrazo.matching",
     "abrazo.consultations",
+    "abrazo.incidents",
+    "abrazo.equity",
 ]
 
 MIDDLEWARE = [

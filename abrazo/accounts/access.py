@@ -34,6 +34,9 @@ class Scope(StrEnum):
     SERVED_COUNTIES = "served_counties"  # records in counties the consultant serves
     SUPERVISEES = "supervisees"  # records in counties served by the supervisor's consultants, and those consultants
     SELF = "self"  # the person's own record
+    # Programs where the consultant (or, for a supervisor, one of their consultants) holds an episode:
+    # children's records are reached through the work, not through geography.
+    ENGAGED = "engaged"
 
 
 ADMIN = Role.NETWORK_ADMIN
@@ -120,6 +123,33 @@ POLICY: dict[str, dict[Role, Scope]] = {
     "brief.notes": {COORDINATOR: Scope.REGION, SUPERVISOR: Scope.SUPERVISEES, CONSULTANT: Scope.SELF},
     # Matching settings (soft-preference weights) and priority rules of the network.
     "network.configure": {ADMIN: Scope.NETWORK},
+    # --- Children, incidents and equity (issue 4) --------------------------------------------------
+    # The roster and incidents are children's records: program staff their own program, consultants
+    # and supervisors the programs they work with, coordinators their region. Never evaluators.
+    "child.view": {
+        ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, SUPERVISOR: Scope.ENGAGED,
+        CONSULTANT: Scope.ENGAGED, PROGRAM_STAFF: Scope.PROGRAM,
+    },
+    # Keeping the roster (one child, or a file): checked against the Program.
+    "child.edit": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, PROGRAM_STAFF: Scope.PROGRAM},
+    "incident.view": {
+        ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, SUPERVISOR: Scope.ENGAGED,
+        CONSULTANT: Scope.ENGAGED, PROGRAM_STAFF: Scope.PROGRAM,
+    },
+    # Recording and correcting incidents and exclusions: checked against the Program (new) or the record.
+    "incident.record": {ADMIN: Scope.NETWORK, CONSULTANT: Scope.ENGAGED, PROGRAM_STAFF: Scope.PROGRAM},
+    "incident.import": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, PROGRAM_STAFF: Scope.PROGRAM},
+    # Early warnings: the program's staff and the region's coordinator see them and act on them.
+    "warning.view": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, PROGRAM_STAFF: Scope.PROGRAM},
+    "warning.act": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, PROGRAM_STAFF: Scope.PROGRAM},
+    # The equity dashboard with exact counts, checked against the Program (drill-down) or, for a
+    # region or the network, against the scope the membership reaches.
+    "equity.view": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, PROGRAM_STAFF: Scope.PROGRAM},
+    # Evaluators: the same dashboard, suppressed aggregates only.
+    "equity.view_suppressed": {EVALUATOR: Scope.NETWORK},
+    "equity.export": {
+        ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, PROGRAM_STAFF: Scope.PROGRAM, EVALUATOR: Scope.NETWORK,
+    },
     "audit.view": {ADMIN: Scope.NETWORK},
     "admin_site.use": {ADMIN: Scope.NETWORK},
 }
@@ -130,7 +160,7 @@ SCOPE_PATHS: dict[str, dict[Scope, str]] = {
     "directory.agency": {Scope.NETWORK: "network_id", Scope.REGION: "region_id", Scope.AGENCY: "pk"},
     "directory.program": {
         Scope.NETWORK: "network_id", Scope.REGION: "region_id", Scope.PROGRAM: "pk",
-        Scope.SERVED_COUNTIES: "county_id", Scope.SUPERVISEES: "county_id",
+        Scope.SERVED_COUNTIES: "county_id", Scope.SUPERVISEES: "county_id", Scope.ENGAGED: "pk",
     },
     "directory.classroom": {
         Scope.NETWORK: "program__network_id", Scope.REGION: "program__region_id", Scope.PROGRAM: "program_id",
@@ -165,6 +195,13 @@ SCOPE_PATHS: dict[str, dict[Scope, str]] = {
         Scope.SELF: "consultant__user_id", Scope.SUPERVISEES: "consultant__supervisor_id",
     },
 }
+# Roster, incident, exclusion and warning records all carry network and program.
+for _child_record in ("incidents.child", "incidents.enrollment", "incidents.incident", "incidents.exclusion",
+                      "incidents.earlywarning"):
+    SCOPE_PATHS[_child_record] = {
+        Scope.NETWORK: "network_id", Scope.REGION: "program__region_id", Scope.PROGRAM: "program_id",
+        Scope.ENGAGED: "program_id",
+    }
 
 NOTHING = Q(pk__in=[])
 
@@ -193,6 +230,15 @@ def _supervisee_county_ids(user: Any) -> QuerySet[Any]:
     return ConsultantProfile.counties.through.objects.filter(
         consultantprofile__supervisor=user, consultantprofile__is_active=True
     ).values("county_id")
+
+
+def _engaged_program_ids(user: Any, membership: Membership) -> QuerySet[Any]:
+    from abrazo.consultations.models import Episode
+
+    episodes = Episode.objects.filter(network_id=membership.network_id)
+    if membership.role == SUPERVISOR:
+        return episodes.filter(consultant__supervisor=user).values("program_id")
+    return episodes.filter(consultant__user=user).values("program_id")
 
 
 def _scope_filter(user: Any, membership: Membership, scope: Scope, paths: dict[Scope, str]) -> Q:
@@ -225,6 +271,8 @@ def _scope_filter(user: Any, membership: Membership, scope: Scope, paths: dict[S
         return in_network & Q(**{f"{path}__in": _supervisee_county_ids(user)})
     if scope == Scope.SELF:
         return in_network & Q(**{path: user.pk})
+    if scope == Scope.ENGAGED:
+        return in_network & Q(**{f"{path}__in": _engaged_program_ids(user, membership)})
     return NOTHING
 
 

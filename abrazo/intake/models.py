@@ -192,6 +192,12 @@ class Request(AgesServed, VersionedModel):
     concern_categories = models.JSONField(_("concerns"), default=list, help_text=_("Codes from ConcernCategory."))
     concern_text = models.TextField(_("the concern in your words"))
     child_specific = models.BooleanField(_("about one child"), default=False)
+    # Set when the request is about a child on a program's roster (e.g. made from an early warning),
+    # so that the network can tell how many children were excluded before anyone asked for help.
+    child = models.ForeignKey(
+        "incidents.Child", null=True, blank=True, on_delete=models.SET_NULL, related_name="requests",
+        verbose_name=_("child"),
+    )
     child_age_months = models.PositiveSmallIntegerField(_("child's age (months)"), null=True, blank=True)
     imminent_risk = models.BooleanField(_("a child is at imminent risk of suspension or expulsion"), default=False)
     availability = models.TextField(_("availability"), blank=True)

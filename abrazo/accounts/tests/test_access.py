@@ -50,6 +50,17 @@ CHECKED_AGAINST: dict[str, tuple[str, ...]] = {
     "group.notes": ("consultations.group",),
     "brief.notes": ("consultations.briefcontact",),
     "network.configure": ("directory.network",),
+    "child.view": ("incidents.child", "incidents.enrollment"),
+    "child.edit": ("directory.program", "incidents.child", "incidents.enrollment"),
+    "incident.view": ("incidents.incident", "incidents.exclusion"),
+    "incident.record": ("directory.program", "incidents.incident", "incidents.exclusion"),
+    "incident.import": ("directory.program",),
+    "warning.view": ("incidents.earlywarning",),
+    "warning.act": ("incidents.earlywarning",),
+    # The dashboard's units: a program, or the region / network the membership's scope reaches.
+    "equity.view": ("directory.program",),
+    "equity.view_suppressed": ("directory.program",),
+    "equity.export": ("directory.program",),
     "admin_site.use": (),  # a yes/no for the whole admin, never a record
 }
 
