@@ -53,3 +53,6 @@ class ChildYear(models.Model):
             models.Index(fields=["region", "school_year"]),
             models.Index(fields=["program", "school_year"]),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.child_id} {self.school_year}"
