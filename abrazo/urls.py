@@ -18,6 +18,8 @@ urlpatterns = [
     path("requests/", include("abrazo.intake.urls")),
     path("matching/", include("abrazo.matching.urls")),
     path("episodes/", include("abrazo.consultations.urls")),
+    path("children/", include("abrazo.incidents.urls")),
+    path("equity/", include("abrazo.equity.urls")),
     path("", include("abrazo.core.urls")),
 ]
 

@@ -19,8 +19,9 @@ class NavItem:
     active: bool
 
 
-# (label, url name, permission or None for everyone signed in)
-NAVIGATION = [
+# (label, url name, permission, or a tuple of permissions any of which shows the link, or None for
+# everyone signed in)
+NAVIGATION: list[tuple[Any, str, str | tuple[str, ...] | None]] = [
     (_("Dashboard"), "core:home", None),
     (_("Triage"), "intake:triage-queue", "request.triage"),
     (_("Requests"), "intake:request-list", "request.view"),
@@ -29,6 +30,10 @@ NAVIGATION = [
     (_("Episodes"), "consultations:episode-list", "episode.view"),
     (_("Groups"), "consultations:group-list", "group.view"),
     (_("Helpline log"), "consultations:brief-list", "brief.view"),
+    # INTEGRATION: enabled once the pages exist
+    # (_("Early warnings"), "incidents:warning-list", "warning.view"),
+    # (_("Incidents"), "incidents:incident-list", "incident.view"),
+    # (_("Equity"), "equity:dashboard", ("equity.view", "equity.view_suppressed")),
     (_("Programs"), "directory:program-list", "program.view"),
     (_("Consultants"), "directory:consultant-list", "consultant.view"),
     (_("Agencies"), "directory:agency-list", "agency.view"),
@@ -37,11 +42,18 @@ NAVIGATION = [
 ]
 
 
+def _shown(user: Any, permission: str | tuple[str, ...] | None) -> bool:
+    if permission is None:
+        return True
+    permissions = (permission,) if isinstance(permission, str) else permission
+    return any(access.has_permission(user, name) for name in permissions)
+
+
 def navigation_for(user: Any, request: HttpRequest) -> list[NavItem]:
     links = [
         (str(label), reverse(url_name))
         for label, url_name, permission in NAVIGATION
-        if permission is None or access.has_permission(user, permission)
+        if _shown(user, permission)
     ]
     # The current page belongs to the link with the longest matching path: /episodes/groups/ is
     # "Groups", not "Episodes" as well.

@@ -569,6 +569,9 @@ def wipe_network(network: Network) -> None:
     """
     from abrazo.consultations.demo import wipe_service_loop
 
+    from abrazo.incidents.demo import wipe_incidents
+
+    wipe_incidents(network)  # children and incidents hang on programs; faster than the collector
     wipe_service_loop(network)  # requests and episodes PROTECT the programs and consultants deleted below
     member_ids = set(Membership.objects.filter(network=network).values_list("user_id", flat=True))
     member_ids |= set(ConsultantProfile.objects.filter(network=network).values_list("user_id", flat=True))
@@ -673,6 +676,10 @@ class Builder:
         from abrazo.consultations.demo import load_service_loop
 
         load_service_loop(self, network)
+        # Issue 4's step: rosters, incidents and exclusions calibrated to DOMAIN.md §5.
+        from abrazo.incidents.demo import load_incidents
+
+        load_incidents(self, network)
         return network
 
     def load_geography(self) -> Network:

@@ -20,6 +20,9 @@ from abrazo.directory.tests.factories import (
     ProgramStaffFactory,
     county,
 )
+from abrazo.equity.tests import matrix as equity_matrix
+from abrazo.incidents.tests import matrix as roster_matrix
+from abrazo.incidents.tests import warning_matrix
 from tests.security.routes import Route
 
 ANONYMOUS = "anonymous"
@@ -93,6 +96,10 @@ SCOPED_OBJECTS.update(episode_matrix.SCOPED_OBJECTS)
 # Groups, their members, and brief contacts (helpline calls).
 URL_OBJECTS.update(group_matrix.URL_OBJECTS)
 SCOPED_OBJECTS.update(group_matrix.SCOPED_OBJECTS)
+# Children, incidents and exclusions; early warnings; equity dashboards.
+for _table in (roster_matrix, warning_matrix, equity_matrix):
+    URL_OBJECTS.update(_table.URL_OBJECTS)
+    SCOPED_OBJECTS.update(_table.SCOPED_OBJECTS)
 
 # Views that answer GET with something other than their page, whoever asks (after the access check).
 GET_ANSWERS: dict[str, int] = {
@@ -151,6 +158,8 @@ def build_matrix_world(world: Any) -> MatrixWorld:
         objects[name.format("staff")] = ProgramStaffFactory(program=program)
     objects.update(episode_matrix.build_objects(objects))
     objects.update(group_matrix.build_objects(objects))
+    for table in (roster_matrix, warning_matrix, equity_matrix):
+        objects.update(table.build_objects(objects))
     return MatrixWorld(people=world.people, objects=objects)
 
 
