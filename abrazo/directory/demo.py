@@ -568,7 +568,6 @@ def wipe_network(network: Network) -> None:
     CASCADE go too, and PROTECT stops the reset instead of orphaning them (state scale: ~40 s).
     """
     from abrazo.consultations.demo import wipe_service_loop
-
     from abrazo.incidents.demo import wipe_incidents
 
     wipe_incidents(network)  # children and incidents hang on programs; faster than the collector
