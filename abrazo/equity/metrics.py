@@ -8,10 +8,21 @@ not in the group at the next level up (the alternate risk ratio of 34 CFR 300.64
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-Z_95 = 1.959963984540054  # two-sided 95%; DOMAIN.md rounds it to 1.96
+import numpy as np
+from scipy.special import gammaln
+
+# Two-sided 95%. DOMAIN.md writes 1.96, but its worked examples were computed with the exact normal
+# quantile: with 1.96 the intervals come out 2.5620-6.2452 and 2.091-47.824, with this value they
+# come out 2.5620-6.2451 and 2.091-47.822 as the examples (and statistics packages) say.
+Z_95 = 1.959963984540054
+
+# Fisher's two-sided test counts every table at most as probable as the observed one; probabilities
+# equal up to floating-point noise must count as equal (the same relative tolerance R and scipy use).
+_FISHER_TIE_TOLERANCE = 1e-7
 
 
 @dataclass(frozen=True)
@@ -59,28 +70,135 @@ class GroupResult:
     weighted_risk_ratio: float | None = None
 
 
+def _ratio(numerator: float, denominator: float) -> float | None:
+    """numerator / denominator, or None when the denominator is zero (results never hold inf or nan)."""
+    if denominator == 0:
+        return None
+    return numerator / denominator
+
+
 def risk(with_outcome: int, enrolled: int) -> float | None:
-    raise NotImplementedError
+    """a / n1: the share of the group's children with the outcome; None for an empty group."""
+    return _ratio(with_outcome, enrolled)
 
 
 def risk_ratio(a: int, n1: int, c: int, n2: int) -> float | None:
     """Raw (a/n1)/(c/n2), no gating and no correction; None when undefined."""
-    raise NotImplementedError
+    group_risk = risk(a, n1)
+    comparison_risk = risk(c, n2)
+    if group_risk is None or comparison_risk is None:
+        return None
+    return _ratio(group_risk, comparison_risk)
+
+
+def _valid_table(a: int, n1: int, c: int, n2: int) -> bool:
+    return 0 <= a <= n1 and 0 <= c <= n2 and n1 > 0 and n2 > 0
 
 
 def risk_ratio_with_ci(a: int, n1: int, c: int, n2: int, *, z: float = Z_95) -> tuple[float, float, float] | None:
-    """(RR, low, high) by the log method; with a or c zero, 0.5 is added to all four cells first."""
-    raise NotImplementedError
+    """(RR, low, high) by the log method; with a or c zero, 0.5 is added to all four cells first.
+
+    Adding 0.5 to the four cells [[a, n1-a], [c, n2-c]] adds 0.5 to a and c and 1 to n1 and n2, which
+    keeps the ratio and its logarithm finite. None for an impossible table (an empty group or
+    comparison, or more children with the outcome than enrolled).
+    """
+    if not _valid_table(a, n1, c, n2):
+        return None
+    a_used, n1_used, c_used, n2_used = float(a), float(n1), float(c), float(n2)
+    if a == 0 or c == 0:
+        a_used, c_used = a_used + 0.5, c_used + 0.5
+        n1_used, n2_used = n1_used + 1, n2_used + 1
+    ratio = (a_used / n1_used) / (c_used / n2_used)
+    # Variance of ln RR; never negative because a <= n1 and c <= n2 (it is 0 when everyone has it).
+    variance = 1 / a_used - 1 / n1_used + 1 / c_used - 1 / n2_used
+    spread = z * math.sqrt(max(variance, 0.0))
+    log_ratio = math.log(ratio)
+    return ratio, math.exp(log_ratio - spread), math.exp(log_ratio + spread)
 
 
 def fisher_exact_p(a: int, b: int, c: int, d: int) -> float:
-    """Two-sided Fisher exact p for [[a, b], [c, d]]."""
-    raise NotImplementedError
+    """Two-sided Fisher exact p for [[a, b], [c, d]].
+
+    With the margins fixed, the top-left cell x follows the hypergeometric distribution; p is the
+    total probability of every x no more probable than the observed a. Worked in logarithms and
+    normalised by the sum over the support, so that tables of a whole network (tens of thousands of
+    children) neither overflow nor lose the small probabilities.
+    """
+    if min(a, b, c, d) < 0:
+        raise ValueError(f"a 2x2 table of counts cannot hold a negative cell: {[[a, b], [c, d]]}")
+    row1, column1, total = a + b, a + c, a + b + c + d
+    low, high = max(0, row1 + column1 - total), min(row1, column1)
+    if low == high:
+        return 1.0  # only one table has these margins
+    top_left = np.arange(low, high + 1, dtype=float)
+
+    def log_choose(n: float, k: np.ndarray) -> np.ndarray:
+        return np.asarray(gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1))
+
+    log_probability = log_choose(column1, top_left) + log_choose(total - column1, row1 - top_left)
+    observed = log_probability[a - low]
+    relative = np.exp(log_probability - log_probability.max())
+    as_extreme = log_probability <= observed + math.log1p(_FISHER_TIE_TOLERANCE)
+    p = float(relative[as_extreme].sum() / relative.sum())
+    return min(1.0, max(0.0, p))
 
 
 def weighted_risk_ratio(shares: Mapping[str, float], risks: Mapping[str, float], group: str) -> float | None:
-    """WRR_g = (1 - p_g) R_g / sum over j != g of p_j R_j."""
-    raise NotImplementedError
+    """WRR_g = (1 - p_g) R_g / sum over j != g of p_j R_j.
+
+    A group missing from `risks` (no children enrolled) contributes nothing; None when the group
+    itself has no share or risk, or when no other group has a risk to compare with.
+    """
+    if group not in shares or group not in risks:
+        return None
+    others = sum(shares[other] * risks[other] for other in shares if other != group and other in risks)
+    return _ratio((1 - shares[group]) * risks[group], others)
+
+
+@dataclass(frozen=True)
+class _Comparison:
+    """The table a group's ratio is computed on: the group against `c` of `n2` other children."""
+
+    with_outcome: int
+    enrolled: int
+    method: str  # "rr" or "arr"
+
+
+def _comparison(
+    counts: GroupCounts,
+    unit_totals: tuple[int, int],
+    next_level: Sequence[GroupCounts] | None,
+    thresholds: Thresholds,
+) -> _Comparison | None:
+    """All other children of the unit when there are enough of them, else the children not in the group
+    one level up (the alternate risk ratio), else None."""
+    # An empty comparison can never give a ratio, whatever thresholds a network chose.
+    least_enrolled = max(thresholds.min_n, 1)
+    c = unit_totals[0] - counts.children_with_outcome
+    n2 = unit_totals[1] - counts.enrolled
+    if c >= thresholds.min_cell and n2 >= least_enrolled:
+        return _Comparison(c, n2, "rr")
+    if next_level is None:
+        return None
+    c_alt = sum(other.children_with_outcome for other in next_level if other.group != counts.group)
+    n2_alt = sum(other.enrolled for other in next_level if other.group != counts.group)
+    if c_alt >= thresholds.min_cell and n2_alt >= least_enrolled and c_alt <= n2_alt:
+        return _Comparison(c_alt, n2_alt, "arr")
+    return None
+
+
+def _check_counts(groups: Sequence[GroupCounts], what: str) -> None:
+    """Counts that cannot come from a roster are a bug upstream: a ratio computed on them would be a
+    confident wrong answer, so they are refused rather than reported."""
+    seen: set[str] = set()
+    for counts in groups:
+        if counts.group in seen:
+            raise ValueError(f"{what}: group {counts.group!r} is listed twice; groups must be mutually exclusive")
+        seen.add(counts.group)
+        if min(counts.enrolled, counts.children_with_outcome, counts.events) < 0:
+            raise ValueError(f"{what}: group {counts.group!r} has a negative count")
+        if counts.children_with_outcome > counts.enrolled:
+            raise ValueError(f"{what}: group {counts.group!r} has more children with the outcome than enrolled")
 
 
 def analyse(
@@ -94,5 +212,88 @@ def analyse(
 
     `next_level` holds the same groups counted over the unit one level up (all programs of the
     region, or every child in the file); it is used only for the alternate risk ratio.
+
+    Gating (34 CFR 300.647): no ratio, interval or p for a group with fewer than `min_cell` children
+    with the outcome or fewer than `min_n` enrolled; when the unit's other children are too few, the
+    children not in the group one level up are the comparison ("arr"); when those are too few as well,
+    or there is no level up, nothing is compared. The event ratio and the weighted risk ratio have no
+    alternate form, so they are shown only when the group is compared with its own unit ("rr").
+    Risks, shares and compositions are always given when their denominator is not zero; the E-formula
+    alert is BIRS's own screen and has its own guard (more than 10 children enrolled).
     """
-    raise NotImplementedError
+    _check_counts(groups, "unit")
+    if next_level is not None:
+        _check_counts(next_level, "next level")
+    total_enrolled = sum(g.enrolled for g in groups)
+    total_with_outcome = sum(g.children_with_outcome for g in groups)
+    total_events = sum(g.events for g in groups)
+    shares = {g.group: g.enrolled / total_enrolled for g in groups if total_enrolled}
+    risks = {g.group: g.children_with_outcome / g.enrolled for g in groups if g.enrolled}
+
+    results: list[GroupResult] = []
+    for counts in groups:
+        a, n1 = counts.children_with_outcome, counts.enrolled
+        reason: str | None = None
+        comparison: _Comparison | None = None
+        if a < thresholds.min_cell:
+            reason = NotCalculated.GROUP_TOO_FEW_WITH_OUTCOME
+        elif n1 < max(thresholds.min_n, 1):
+            reason = NotCalculated.GROUP_TOO_FEW_ENROLLED
+        else:
+            comparison = _comparison(counts, (total_with_outcome, total_enrolled), next_level, thresholds)
+            if comparison is None:
+                reason = NotCalculated.COMPARISON_TOO_SMALL
+
+        ratio = ci_low = ci_high = fisher_p = None
+        if comparison is not None:
+            c, n2 = comparison.with_outcome, comparison.enrolled
+            with_ci = risk_ratio_with_ci(a, n1, c, n2)
+            if with_ci is not None:
+                ratio, ci_low, ci_high = with_ci
+                fisher_p = fisher_exact_p(a, n1 - a, c, n2 - c)
+            else:  # unreachable for checked counts; kept so that a ratio is never shown without its table
+                comparison, reason = None, NotCalculated.COMPARISON_TOO_SMALL
+        compared_within_unit = comparison is not None and comparison.method == "rr"
+
+        share = _ratio(n1, total_enrolled)
+        child_composition = _ratio(a, total_with_outcome)
+        e_formula_upper = None
+        if share is not None and total_with_outcome:
+            e_formula_upper = share + math.sqrt(share * (1 - share) / total_with_outcome)
+        event_rate = _ratio(counts.events, n1)
+        event_ratio = None
+        if compared_within_unit and event_rate is not None:
+            others_rate = _ratio(total_events - counts.events, total_enrolled - n1)
+            event_ratio = _ratio(event_rate, others_rate) if others_rate is not None else None
+        alert = (
+            child_composition is not None
+            and e_formula_upper is not None
+            and child_composition > e_formula_upper
+            and n1 > 10
+        )
+        results.append(
+            GroupResult(
+                group=counts.group,
+                enrolled=n1,
+                children_with_outcome=a,
+                events=counts.events,
+                risk=risk(a, n1),
+                risk_ratio=ratio,
+                risk_ratio_method=comparison.method if comparison is not None else None,
+                not_calculated_reason=reason,
+                ci_low=ci_low,
+                ci_high=ci_high,
+                fisher_p=fisher_p,
+                event_rate=event_rate,
+                event_ratio=event_ratio,
+                enrollment_share=share,
+                child_composition=child_composition,
+                event_composition=_ratio(counts.events, total_events),
+                e_formula_upper=e_formula_upper,
+                alert=alert,
+                weighted_risk_ratio=(
+                    weighted_risk_ratio(shares, risks, counts.group) if weighted and compared_within_unit else None
+                ),
+            )
+        )
+    return results
