@@ -1,0 +1,421 @@
+"""Reading a roster file and a BIRS incident file into the counts the equity engine takes (`abrazo equity`).
+
+The files can be large (a state's ten years: a million incidents, a million children), so they are
+streamed with the `csv` module rather than loaded as tables, children are numbered as they are read
+so that everything after that is keyed by small ints, and each distinct label, date or time string is
+checked once and remembered. Nothing is counted from a file with a problem: every problem is
+collected (file, line, column, value) and raised together, so that a person fixes them all in one go.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from abrazo.core.tabular import normalise_header
+from abrazo.equity.counts import NOT_REPORTED
+from abrazo.equity.metrics import GroupCounts
+from abrazo.incidents import birs
+
+CHILD_COLUMNS = ("child_id", "program_id", "race_ethnicity", "gender", "iep", "dll")
+INCIDENT_COLUMNS = ("incident_id", "child_id", "date", "time", *birs.FIELDS)
+NOT_A_DIMENSION = ("child_id", "program_id")
+YES_NO_DIMENSIONS = ("iep", "dll")
+OUTCOMES = tuple(birs.Outcome.values)
+MAX_REPORTED = 200  # problems listed one by one; beyond that only their number (a wrong file has millions)
+
+_YES_NO = {"yes": "yes", "y": "yes", "true": "yes", "1": "yes", "no": "no", "n": "no", "false": "no", "0": "no"}
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_TIME_FORMATS = ("%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M:%S %p", "%I:%M%p")
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    column: str
+    value: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}, line {self.line}"
+        if self.column:
+            where += f", column {self.column}"
+        return f"{where}, value {self.value!r}: {self.message}"
+
+
+class InputError(Exception):
+    """The files cannot be counted; `problems` lists the first MAX_REPORTED, `total` counts them all."""
+
+    def __init__(self, problems: list[Problem], total: int) -> None:
+        super().__init__(f"{total} problem(s) in the input files")
+        self.problems = problems
+        self.total = total
+
+
+@dataclass
+class _Problems:
+    listed: list[Problem] = field(default_factory=list)
+    total: int = 0
+
+    def add(self, file: str, line: int, column: str, value: str, message: str) -> None:
+        self.total += 1
+        if len(self.listed) < MAX_REPORTED:
+            self.listed.append(Problem(file, line, column, value, message))
+
+    def raise_if_any(self) -> None:
+        if self.total:
+            raise InputError(self.listed, self.total)
+
+
+@dataclass
+class Roster:
+    """Children numbered 0..n-1 in file order; programs and groups numbered as first seen."""
+
+    index: dict[str, int]  # child_id -> child number
+    program_of: list[int]
+    group_of: list[int]
+    programs: list[str]
+    groups: list[str]
+    readable: bool = False  # the file opened and had its columns; otherwise no child_id can be checked
+
+
+@dataclass
+class Counts:
+    """Children enrolled, children with the outcome and events, per program (rows) and group (columns),
+    both sorted (programs by id, groups alphabetically)."""
+
+    programs: list[str]
+    groups: list[str]
+    enrolled: np.ndarray
+    children_with_outcome: np.ndarray
+    events: np.ndarray
+
+    def groups_of(self, program: int | None = None) -> list[GroupCounts]:
+        """The groups of one program (its row), or of all children when `program` is None; groups with no
+        child enrolled in the unit are left out."""
+        if program is None:
+            enrolled, with_outcome, events = (m.sum(axis=0) for m in self._matrices())
+        else:
+            enrolled, with_outcome, events = (m[program] for m in self._matrices())
+        return [
+            GroupCounts(group=name, enrolled=int(enrolled[g]), children_with_outcome=int(with_outcome[g]),
+                        events=int(events[g]))
+            for g, name in enumerate(self.groups)
+            if enrolled[g] > 0
+        ]
+
+    def _matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.enrolled, self.children_with_outcome, self.events
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+
+def _encoding_of(path: Path) -> str:
+    """UTF-8 (with or without BOM) unless the bytes say otherwise; then Windows-1252, which spreadsheets on
+    Windows still write. Decided before reading so that rows are never read twice."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return "cp1252"
+    return "utf-8-sig"
+
+
+def _read_csv(path: Path, problems: _Problems, consume: Callable[[Any], None]) -> None:
+    """Give `consume` a csv reader over the file (its `line_num` is the line a person sees in an editor)."""
+    name = path.name
+    try:
+        encoding = _encoding_of(path)
+        with path.open(encoding=encoding, errors="replace", newline="") as handle:
+            reader = csv.reader(handle)
+            try:
+                consume(reader)
+            except csv.Error as exc:
+                problems.add(name, reader.line_num, "", "", f"not readable as CSV ({exc})")
+    except OSError as exc:
+        problems.add(name, 0, "", str(path), f"cannot read the file ({exc.strerror or exc})")
+
+
+def _header(rows: Iterator[list[str]], name: str, required: tuple[str, ...], problems: _Problems) -> dict[str, int]:
+    """Column name -> position, from the first row; problems for an empty file, repeats and missing columns."""
+    first = next(rows, None)
+    if first is None:
+        problems.add(name, 1, "", "", "the file is empty")
+        return {}
+    positions: dict[str, int] = {}
+    for position, raw in enumerate(first):
+        column = normalise_header(raw)
+        if not column:
+            continue
+        if column in positions:
+            problems.add(name, 1, column, raw, "the column appears twice")
+        positions.setdefault(column, position)
+    for column in required:
+        if column not in positions:
+            problems.add(name, 1, column, "", "missing column")
+    return positions
+
+
+def _yes_no(raw: str) -> str | None:
+    text = raw.strip().casefold()
+    return NOT_REPORTED if not text else _YES_NO.get(text)
+
+
+def read_children(path: Path, *, by: str, problems: _Problems | None = None) -> Roster:
+    """Number the children of a roster file and put each in a program and a group of dimension `by`."""
+    own = problems is None
+    problems = problems if problems is not None else _Problems()
+    roster = Roster(index={}, program_of=[], group_of=[], programs=[], groups=[])
+    name = path.name
+
+    def consume(reader: Any) -> None:
+        positions = _header(reader, name, (*CHILD_COLUMNS, by), problems)
+        if any(column not in positions for column in (*CHILD_COLUMNS, by)):
+            return  # the rows cannot be read without their columns; the problem is already listed
+        roster.readable = True
+        width = max(positions.values()) + 1
+        at_child, at_program, at_group = positions["child_id"], positions["program_id"], positions[by]
+        index, program_of, group_of = roster.index, roster.program_of, roster.group_of
+        program_number: dict[str, int] = {}
+        group_number: dict[str, int] = {}
+        first_line: dict[int, int] = {}  # child number -> line, only looked at for a repeated child_id
+        yes_no = by in YES_NO_DIMENSIONS
+        for row in reader:
+            if len(row) < width:
+                if not any(cell.strip() for cell in row):
+                    continue  # blank lines
+                row = row + [""] * (width - len(row))  # trailing empty cells left out
+            child_id = row[at_child].strip()
+            program_raw = row[at_program].strip()
+            group_raw = row[at_group]
+            if not child_id:
+                if not any(cell.strip() for cell in row):
+                    continue
+                problems.add(name, reader.line_num, "child_id", "", "a child needs a child_id")
+                continue
+            if child_id in index:
+                earlier = first_line.get(index[child_id])
+                problems.add(name, reader.line_num, "child_id", child_id,
+                             f"the child_id is repeated (first on line {earlier})" if earlier
+                             else "the child_id is repeated")
+                continue
+            if not program_raw:
+                problems.add(name, reader.line_num, "program_id", "", "a child needs a program_id")
+            program = program_number.get(program_raw)
+            if program is None:
+                program = program_number[program_raw] = len(roster.programs)
+                roster.programs.append(program_raw)
+            group = group_number.get(group_raw)
+            if group is None:
+                value = _yes_no(group_raw) if yes_no else (group_raw.strip() or NOT_REPORTED)
+                if value is None:
+                    # not remembered, so that every row with the value is listed; the run stops anyway
+                    problems.add(name, reader.line_num, by, group_raw, "must be yes or no (or blank)")
+                    group = _group_number(NOT_REPORTED, roster.groups)
+                else:
+                    # distinct spellings of one value ("Yes", "yes ") share one group
+                    group = group_number[group_raw] = _group_number(value, roster.groups)
+            child = len(program_of)
+            index[child_id] = child
+            first_line[child] = reader.line_num
+            program_of.append(program)
+            group_of.append(group)
+
+    _read_csv(path, problems, consume)
+    if own:
+        problems.raise_if_any()
+    return roster
+
+
+def _group_number(value: str, groups: list[str]) -> int:
+    try:
+        return groups.index(value)  # a handful of groups; looked up once per distinct raw spelling
+    except ValueError:
+        groups.append(value)
+        return len(groups) - 1
+
+
+def _is_date(text: str) -> bool:
+    if _ISO_DATE.fullmatch(text):
+        try:
+            date.fromisoformat(text)
+        except ValueError:
+            return False
+        return True
+    us = _US_DATE.fullmatch(text)  # BIRS files saved from Excel in a US locale: 1/15/2024
+    if us:
+        month, day, year = (int(part) for part in us.groups())
+        try:
+            date(year, month, day)
+        except ValueError:
+            return False
+        return True
+    return False
+
+
+def _is_time(text: str) -> bool:
+    if not text:
+        return True  # the time of an incident is optional
+    for pattern in _TIME_FORMATS:
+        try:
+            datetime.strptime(text, pattern)  # a wall-clock time: no zone involved
+        except ValueError:
+            continue
+        return True
+    try:
+        time.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def read_incidents(path: Path, roster: Roster, *, outcome: str, problems: _Problems | None = None) -> list[int]:
+    """The child number of every incident meeting `outcome`, once per incident, checking every row.
+
+    With an unreadable roster the rows are still checked, but not their child_id (every one would fail).
+    """
+    own = problems is None
+    problems = problems if problems is not None else _Problems()
+    name = path.name
+    hits: list[int] = []
+
+    def consume(reader: Any) -> None:
+        positions = _header(reader, name, INCIDENT_COLUMNS, problems)
+        if any(column not in positions for column in INCIDENT_COLUMNS):
+            return
+        width = max(positions.values()) + 1
+        at_id, at_child, at_date, at_time = (positions[c] for c in ("incident_id", "child_id", "date", "time"))
+        label_fields = [(field_name, positions[field_name]) for field_name in
+                        ("problem_behavior", "activity", "others_involved", "possible_motivation")]
+        at_strategy, at_follow_up = positions["strategy_response"], positions["admin_follow_up"]
+        index = roster.index
+        check_children = roster.readable
+        # Caches of raw strings already judged: good ones in sets, the outcome of each (response, follow-up)
+        good_dates: set[str] = set()
+        good_times: set[str] = set()
+        good_labels: dict[str, set[str]] = {field_name: set() for field_name, _ in label_fields}
+        meets: dict[tuple[str, str], bool] = {}
+        seen_ids: dict[str, int] = {}
+        append = hits.append
+        for row in reader:
+            if len(row) < width:
+                if not any(cell.strip() for cell in row):
+                    continue
+                row = row + [""] * (width - len(row))
+            child_id = row[at_child]
+            child = index.get(child_id)
+            line = reader.line_num
+            if child is None and check_children:
+                child = index.get(child_id.strip())
+                if child is None:
+                    if not any(cell.strip() for cell in row):
+                        continue
+                    problems.add(name, line, "child_id", child_id,
+                                 "no child with this child_id in the children file" if child_id.strip()
+                                 else "an incident needs a child_id")
+            incident_id = row[at_id]
+            if incident_id:
+                earlier = seen_ids.setdefault(incident_id, line)
+                if earlier != line:
+                    problems.add(name, line, "incident_id", incident_id,
+                                 f"the incident_id is repeated (first on line {earlier})")
+            raw_date = row[at_date]
+            if raw_date not in good_dates:
+                if _is_date(raw_date.strip()):
+                    good_dates.add(raw_date)
+                else:
+                    problems.add(name, line, "date", raw_date, "not a date (YYYY-MM-DD or M/D/YYYY)")
+            raw_time = row[at_time]
+            if raw_time not in good_times:
+                if _is_time(raw_time.strip()):
+                    good_times.add(raw_time)
+                else:
+                    problems.add(name, line, "time", raw_time, "not a time (HH:MM, 24-hour, or H:MM AM/PM)")
+            for field_name, at in label_fields:
+                raw = row[at]
+                good = good_labels[field_name]
+                if raw not in good:
+                    if birs.parse_option(field_name, raw) is None:
+                        problems.add(name, line, field_name, raw, "not a BIRS option for this column")
+                    else:
+                        good.add(raw)
+            pair = (row[at_strategy], row[at_follow_up])
+            counted = meets.get(pair)
+            if counted is None:
+                counted = _meets(pair, outcome, name, line, problems)
+                if counted is None:
+                    continue
+                meets[pair] = counted
+            if counted and child is not None:
+                append(child)
+
+    _read_csv(path, problems, consume)
+    if own:
+        problems.raise_if_any()
+    return hits
+
+
+def _meets(pair: tuple[str, str], outcome: str, name: str, line: int, problems: _Problems) -> bool | None:
+    """Whether an incident with this response and follow-up counts towards the outcome; None if a label is bad."""
+    strategy = birs.parse_option("strategy_response", pair[0])
+    follow_up = birs.parse_option("admin_follow_up", pair[1])
+    if strategy is None:
+        problems.add(name, line, "strategy_response", pair[0], "not a BIRS option for this column")
+    if follow_up is None:
+        problems.add(name, line, "admin_follow_up", pair[1], "not a BIRS option for this column")
+    if strategy is None or follow_up is None:
+        return None
+    return outcome in birs.outcomes_of(strategy, follow_up)
+
+
+def count_files(children: Path, incidents: Path, *, by: str, outcome: str) -> Counts:
+    """Read both files and count; raise InputError listing every problem when either file has one."""
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown outcome {outcome!r}")
+    problems = _Problems()
+    roster = read_children(children, by=by, problems=problems)
+    hits = read_incidents(incidents, roster, outcome=outcome, problems=problems)
+    problems.raise_if_any()
+    return tally(roster, hits)
+
+
+def tally(roster: Roster, hits: list[int]) -> Counts:
+    """Sum children and events into (program, group) cells, programs and groups sorted."""
+    n_children = len(roster.program_of)
+    n_programs, n_groups = len(roster.programs), len(roster.groups)
+    program_of = np.fromiter(roster.program_of, dtype=np.int64, count=n_children)
+    group_of = np.fromiter(roster.group_of, dtype=np.int64, count=n_children)
+    events_of = np.bincount(np.fromiter(hits, dtype=np.int64, count=len(hits)), minlength=n_children)
+    cell = program_of * n_groups + group_of
+    size = n_programs * n_groups
+
+    def per_cell(weights: np.ndarray | None) -> np.ndarray:
+        summed = np.bincount(cell, weights=weights, minlength=size)
+        return summed.astype(np.int64).reshape(n_programs, n_groups)
+
+    enrolled = per_cell(None)
+    with_outcome = per_cell((events_of > 0).astype(np.float64))
+    events = per_cell(events_of.astype(np.float64))
+    program_order = sorted(range(n_programs), key=roster.programs.__getitem__)
+    group_order = sorted(range(n_groups), key=roster.groups.__getitem__)
+    rows, columns = np.array(program_order, dtype=np.int64), np.array(group_order, dtype=np.int64)
+    return Counts(
+        programs=[roster.programs[p] for p in program_order],
+        groups=[roster.groups[g] for g in group_order],
+        enrolled=enrolled[np.ix_(rows, columns)] if size else enrolled,
+        children_with_outcome=with_outcome[np.ix_(rows, columns)] if size else with_outcome,
+        events=events[np.ix_(rows, columns)] if size else events,
+    )

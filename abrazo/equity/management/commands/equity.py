@@ -1,0 +1,249 @@
+"""`abrazo equity`: the equity engine on a roster file and a BIRS incident file, without a database.
+
+Programs and evaluators who keep their data elsewhere can check their own figures with exactly the
+numbers the dashboard would show (DOMAIN.md §6). Every problem in either file is listed on stderr
+(file, line, column, value) and the run stops with exit status 2 before anything is printed, so a
+half-read file never produces figures.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import numbers
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from abrazo.core.tabular import formula_safe, normalise_header
+from abrazo.equity.files import NOT_A_DIMENSION, OUTCOMES, Counts, InputError, count_files
+from abrazo.equity.metrics import GroupCounts, GroupResult, Thresholds, analyse
+
+INPUT_ERROR = 2  # the exit status for files that cannot be read or hold a problem
+
+# The keys of each group in the JSON output, and the columns of the CSV output after program_id.
+GROUP_KEYS = (
+    "group", "enrolled", "children_with_outcome", "events", "risk", "risk_ratio", "risk_ratio_method",
+    "not_calculated_reason", "ci_low", "ci_high", "fisher_p", "event_rate", "event_ratio", "enrollment_share",
+    "child_composition", "event_composition", "e_formula_upper", "alert",
+)
+
+# Plain words for the table, so that a person at a terminal is not left with a code.
+REASONS = {
+    "group_below_min_cell": "too few children in the group with the outcome",
+    "group_below_min_n": "too few children in the group",
+    "comparison_too_small": "too few other children to compare with",
+}
+
+
+@dataclass(frozen=True)
+class Analysis:
+    program_id: str | None
+    groups: list[GroupCounts]
+    results: list[GroupResult]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "program_id": self.program_id,
+            "enrolled": sum(g.enrolled for g in self.groups),
+            "children_with_outcome": sum(g.children_with_outcome for g in self.groups),
+            "events": sum(g.events for g in self.groups),
+            "groups": [group_dict(result) for result in self.results],
+        }
+
+
+def plain(value: Any) -> Any:
+    """JSON-safe: numpy numbers become Python numbers, NaN and infinity become null."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def group_dict(result: GroupResult) -> dict[str, Any]:
+    values = {key: plain(getattr(result, key)) for key in GROUP_KEYS}
+    values["alert"] = bool(result.alert)
+    return values
+
+
+def build_analyses(counts: Counts, *, thresholds: Thresholds, per_program: bool) -> list[Analysis]:
+    """One analysis over every child, or one per program compared (for the alternate risk ratio) with every
+    child in the file."""
+    everyone = counts.groups_of(None)
+    if not per_program:
+        return [Analysis(None, everyone, analyse(everyone, thresholds=thresholds, next_level=None))]
+    analyses = []
+    for number, program_id in enumerate(counts.programs):
+        groups = counts.groups_of(number)
+        analyses.append(Analysis(program_id, groups, analyse(groups, thresholds=thresholds, next_level=everyone)))
+    return analyses
+
+
+# --- output ---------------------------------------------------------------------------------------------
+
+
+def render_json(analyses: Sequence[Analysis], *, outcome: str, dimension: str, thresholds: Thresholds) -> str:
+    document = {
+        "outcome": outcome,
+        "dimension": dimension,
+        "min_cell": thresholds.min_cell,
+        "min_n": thresholds.min_n,
+        "analyses": [analysis.as_dict() for analysis in analyses],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False)
+
+
+class _Lines:
+    """A file-like sink for csv.writer that collects the text."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+
+
+def render_csv(analyses: Sequence[Analysis]) -> str:
+    sink = _Lines()
+    writer = csv.writer(sink, lineterminator="\n")
+    writer.writerow(("program_id", *GROUP_KEYS))
+    for analysis in analyses:
+        for result in analysis.results:
+            row = group_dict(result)
+            cells: Iterable[Any] = (analysis.program_id, *(row[key] for key in GROUP_KEYS))
+            # ids and group names come from people's files: keep a spreadsheet from running them
+            writer.writerow(["" if cell is None else formula_safe(_csv_text(cell)) for cell in cells])
+    return "".join(sink.parts)
+
+
+def _csv_text(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def _number(value: float | None, digits: int = 4) -> str:
+    if value is None or not math.isfinite(value):
+        return "-"
+    return f"{value:.{digits}f}"
+
+
+def _p_value(value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return "-"
+    return f"{value:.4f}" if value >= 0.0001 else f"{value:.2e}"
+
+
+TABLE_HEADINGS = (
+    "Group", "Enrolled", "With outcome", "Events", "Risk", "Risk ratio", "95% CI", "Fisher p", "Event rate",
+    "Event ratio", "Child comp.", "E-bound", "Alert", "Note",
+)
+
+
+def _table_row(result: GroupResult) -> list[str]:
+    if result.risk_ratio is None:
+        ratio, interval = "n/c", "-"
+        note = REASONS.get(result.not_calculated_reason or "", result.not_calculated_reason or "not calculated")
+    else:
+        ratio = _number(result.risk_ratio, 2) + (" (alt)" if result.risk_ratio_method == "arr" else "")
+        interval = f"{_number(result.ci_low, 2)}-{_number(result.ci_high, 2)}"
+        note = ""
+    return [
+        result.group, str(result.enrolled), str(result.children_with_outcome), str(result.events),
+        _number(result.risk), ratio, interval, _p_value(result.fisher_p), _number(result.event_rate),
+        _number(result.event_ratio, 2), _number(result.child_composition), _number(result.e_formula_upper),
+        "ALERT" if result.alert else "",  # a word, not a colour: terminals and screen readers show it alike
+        note,
+    ]
+
+
+def render_table(analyses: Sequence[Analysis], *, outcome: str, dimension: str, thresholds: Thresholds) -> str:
+    lines = [
+        f"Outcome: {outcome}   by: {dimension}   "
+        f"ratios need at least {thresholds.min_cell} children with the outcome and {thresholds.min_n} enrolled",
+    ]
+    for analysis in analyses:
+        totals = analysis.as_dict()
+        title = "All children" if analysis.program_id is None else f"Program {analysis.program_id}"
+        lines += ["", f"{title}: {totals['enrolled']} enrolled, {totals['children_with_outcome']} with the "
+                      f"outcome, {totals['events']} events"]
+        rows = [list(TABLE_HEADINGS), *(_table_row(result) for result in analysis.results)]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(TABLE_HEADINGS))]
+        for number, row in enumerate(rows):
+            # the group name reads best left-aligned; numbers line up on the right
+            last = len(row) - 1
+            cells = [cell.ljust(widths[i]) if i in (0, last) else cell.rjust(widths[i]) for i, cell in enumerate(row)]
+            lines.append("  ".join(cells).rstrip())
+            if number == 0:
+                lines.append("  ".join("-" * width for width in widths))
+    lines += ["", "n/c: not calculated; (alt): alternate risk ratio, compared with every child in the file."]
+    return "\n".join(lines)
+
+
+# --- the command ----------------------------------------------------------------------------------------
+
+
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError(text)
+    return value
+
+
+class Command(BaseCommand):
+    help = (
+        "Risk ratios and the BIRS profile of a roster file and a BIRS incident file, by one characteristic of "
+        "the children (DOMAIN.md §6). Any problem in either file is listed on stderr with its line and "
+        "column, and the command exits with status 2 without printing figures."
+    )
+    requires_system_checks: list[str] = []  # a computation on files; no database is touched
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--children", required=True, type=Path,
+                            help="CSV with child_id, program_id, race_ethnicity, gender, iep, dll (and more).")
+        parser.add_argument("--incidents", required=True, type=Path,
+                            help="CSV of BIRS incidents (incident_id, child_id, date, time and the six fields).")
+        parser.add_argument("--by", required=True,
+                            help="The children column to group by (race_ethnicity, gender, iep, dll or another).")
+        parser.add_argument("--outcome", required=True, choices=OUTCOMES,
+                            help="What counts: any incident, iss, oss, dismissal or exclusion (any of the three).")
+        parser.add_argument("--per-program", action="store_true",
+                            help="One analysis per program, each compared with all children when too small.")
+        parser.add_argument("--min-cell", type=_non_negative, default=Thresholds().min_cell,
+                            help="Fewest children with the outcome for a ratio (default %(default)s).")
+        parser.add_argument("--min-n", type=_non_negative, default=Thresholds().min_n,
+                            help="Fewest children enrolled for a ratio (default %(default)s).")
+        parser.add_argument("--format", choices=("json", "csv", "table"), default="json")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        dimension = normalise_header(options["by"])
+        if not dimension or dimension in NOT_A_DIMENSION:
+            raise CommandError(f"--by {options['by']!r}: choose a column of the children file other than "
+                               "child_id and program_id", returncode=INPUT_ERROR)
+        thresholds = Thresholds(min_cell=options["min_cell"], min_n=options["min_n"])
+        try:
+            counts = count_files(options["children"], options["incidents"], by=dimension, outcome=options["outcome"])
+        except InputError as error:
+            for problem in error.problems:
+                self.stderr.write(str(problem))
+            unlisted = error.total - len(error.problems)
+            if unlisted:
+                self.stderr.write(f"... and {unlisted} more problem(s) not listed.")
+            raise CommandError(f"{error.total} problem(s) in the input files; nothing was calculated.",
+                               returncode=INPUT_ERROR) from error
+        analyses = build_analyses(counts, thresholds=thresholds, per_program=options["per_program"])
+        output_format = options["format"]
+        if output_format == "csv":
+            self.stdout.write(render_csv(analyses), ending="")
+        elif output_format == "table":
+            self.stdout.write(render_table(analyses, outcome=options["outcome"], dimension=dimension,
+                                           thresholds=thresholds))
+        else:
+            self.stdout.write(render_json(analyses, outcome=options["outcome"], dimension=dimension,
+                                          thresholds=thresholds))
