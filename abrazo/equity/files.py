@@ -47,7 +47,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}, line {self.line}"
+        where = self.file
+        if self.line:  # 0 for the file as a whole (it cannot be opened)
+            where += f", line {self.line}"
         if self.column:
             where += f", column {self.column}"
         return f"{where}, value {self.value!r}: {self.message}"
