@@ -1,4 +1,11 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from abrazo.equity import views
 
 app_name = "equity"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("programs/<uuid:pk>/", views.program_dashboard, name="program"),
+    path("regions/<uuid:pk>/", views.region_dashboard, name="region"),
+    path("export/", views.export, name="export"),
+]
