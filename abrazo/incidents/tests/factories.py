@@ -115,3 +115,22 @@ class ExclusionFactory(factory.django.DjangoModelFactory):
     kind = ExclusionKind.OSS
     starts_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=7))
     days_lost = Decimal("0.5")
+
+
+class HookCalls:
+    """What the services asked of the early warning and the equity rollup, recorded instead of run.
+
+    Use in an autouse fixture: `return HookCalls.install(monkeypatch)`. Both hooks are looked up on their
+    modules at call time, so replacing the module attributes is enough.
+    """
+
+    def __init__(self) -> None:
+        self.evaluated: list[Any] = []  # child ids, one per evaluate_child call
+        self.refreshed: list[Any] = []  # child ids, in the order schedule_refresh received them
+
+    @classmethod
+    def install(cls, monkeypatch: Any) -> HookCalls:
+        calls = cls()
+        monkeypatch.setattr("abrazo.incidents.warnings.evaluate_child", lambda child: calls.evaluated.append(child.pk))
+        monkeypatch.setattr("abrazo.equity.rollup.schedule_refresh", lambda ids: calls.refreshed.extend(ids))
+        return calls
