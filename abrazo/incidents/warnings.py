@@ -153,11 +153,10 @@ def _latest_day(days: Iterable[dt.date]) -> dt.date | None:
     return max(days, default=None)
 
 
-def _trigger_for(child: Child, rules: WarningSettings, *, today: dt.date) -> Trigger | None:
+def _trigger_for(
+    child: Child, rules: WarningSettings, *, today: dt.date, last_raised: dt.datetime | None
+) -> Trigger | None:
     """What, if anything, in the child's records calls for a new warning now."""
-    last_raised = (
-        EarlyWarning.objects.filter(child=child).order_by("-created_at").values_list("created_at", flat=True).first()
-    )
 
     def is_new(created_at: dt.datetime) -> bool:
         # Recorded after the last warning (of any status) was raised: a warning already covered the rest.
@@ -203,10 +202,14 @@ def _trigger_for(child: Child, rules: WarningSettings, *, today: dt.date) -> Tri
 def evaluate_child(child: Child) -> EarlyWarning | None:
     """Open a warning for the child when their incidents or exclusions now cross the network's
     threshold and none is open; return the open warning, if any. Called inside the writing transaction."""
-    open_warning = EarlyWarning.objects.filter(child=child, status=WarningStatus.OPEN).first()
-    if open_warning is not None:
-        return open_warning
-    trigger = _trigger_for(child, warning_settings_for(child.network_id), today=timezone.localdate())
+    # A new warning is only opened when none is open, so an open warning is always the child's latest. Reading
+    # both facts in one statement matters: a warning another writer commits between two reads would be
+    # missed as open yet make this writer's incident look old, and the child would get no warning back.
+    latest = EarlyWarning.objects.filter(child=child).order_by("-created_at").first()
+    if latest is not None and latest.status == WarningStatus.OPEN:
+        return latest
+    trigger = _trigger_for(child, warning_settings_for(child.network_id), today=timezone.localdate(),
+                           last_raised=latest.created_at if latest else None)
     if trigger is None:
         return None
     try:
