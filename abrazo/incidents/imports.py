@@ -20,7 +20,7 @@ import json
 import re
 import secrets
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import IO, Any
@@ -28,6 +28,7 @@ from uuid import UUID
 
 from django.core.cache import cache
 from django.db import models, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -37,17 +38,19 @@ from abrazo.audit import services as audit
 from abrazo.audit.models import Action
 from abrazo.core import crypto, tabular
 from abrazo.directory.models import Classroom, Language, Program
+from abrazo.equity import rollup
 from abrazo.incidents import birs
+from abrazo.incidents import warnings as early_warning
 from abrazo.incidents.models import (
     Child,
     Enrollment,
     Exclusion,
-    ExclusionKind,
     Gender,
     Incident,
     IncidentSource,
     RaceEthnicity,
 )
+from abrazo.incidents.services import derived_exclusion
 
 PERMISSION = "incident.import"
 IMPORT_TTL_SECONDS = 60 * 60
@@ -416,6 +419,16 @@ def _program_key(text: str) -> str:
         return _fold(text)
 
 
+def _children_named(programs: Iterable[Program], codes: Iterable[str]) -> models.QuerySet[Child]:
+    """The stored children of these programs whose codes the file names, ignoring case, with their enrolments."""
+    wanted = {code.strip().lower() for code in codes} - {""}
+    return (
+        Child.objects.annotate(code_key=Lower("code"))
+        .filter(program__in=list(programs), code_key__in=wanted)
+        .prefetch_related("enrollments")
+    )
+
+
 def _classrooms(programs: Iterable[Program]) -> dict[tuple[UUID, str], Classroom]:
     return {
         (room.program_id, _fold(room.name)): room
@@ -452,11 +465,10 @@ def _roster_plan(*, user: Any, program: Program, table: tabular.Table, lock: boo
     programs = check.programs_in_file()
     classrooms = _classrooms(programs)
     languages = _language_table() if "home_language" in present else {}
-    codes = {row.get(code_column, "").strip() for row in table.rows}
-    stored = Child.objects.filter(program__in=programs, code__in=codes - {""}).prefetch_related("enrollments")
+    stored = _children_named(programs, (row.get(code_column, "") for row in table.rows))
     if lock:
         stored = stored.select_for_update()
-    children: dict[tuple[UUID, str], Child] = {(child.program_id, child.code): child for child in stored}
+    children: dict[tuple[UUID, str], Child] = {(child.program_id, child.code.lower()): child for child in stored}
     enrollments: dict[UUID, list[Enrollment]] = {
         child.pk: list(child.enrollments.all()) for child in children.values()
     }
@@ -493,7 +505,7 @@ def _roster_plan(*, user: Any, program: Program, table: tabular.Table, lock: boo
         if len(check.errors) > errors_before or row_program is None:
             continue
 
-        key = (row_program.pk, code)
+        key = (row_program.pk, code.lower())  # codes are unique in a program whatever their case (services)
         # A child's classroom is that of their latest enrolment; it may differ between a child's lines.
         classroom_id = values.pop("classroom_id", None)
         details = {**values, "extra": extra_values}
@@ -666,26 +678,11 @@ _INCIDENT_FIELDS = (
     "child_id", "classroom_id", "occurred_on", "occurred_at", *birs.FIELDS, "notes",
 )
 
-# The exclusion an incident's outcome is recorded as, most intrusive first (one per incident).
-_SOFT_KINDS = {
-    birs.AdminFollowUp.REDUCE_HOURS: ExclusionKind.REDUCED_HOURS,
-    birs.AdminFollowUp.CONDITIONAL_ENROLLMENT: ExclusionKind.CONDITIONAL_ENROLLMENT,
-    birs.AdminFollowUp.TRANSFER: ExclusionKind.TRANSFER,
-}
-
 
 def exclusion_kind_for(incident: Incident) -> str | None:
-    """The kind of Exclusion an incident's response and follow-up amount to, or None."""
-    if birs.is_dismissal(incident.admin_follow_up):
-        return ExclusionKind.DISMISSAL.value
-    if birs.is_oss(incident.admin_follow_up):
-        return ExclusionKind.OSS.value
-    soft = _SOFT_KINDS.get(incident.admin_follow_up)  # type: ignore[call-overload]
-    if soft is not None:
-        return soft.value
-    if birs.is_iss(incident.strategy_response, incident.admin_follow_up):
-        return ExclusionKind.ISS.value
-    return None
+    """The kind of Exclusion an incident records: the same rule as a single incident (services)."""
+    wanted = derived_exclusion(incident.strategy_response, incident.admin_follow_up)
+    return str(wanted[0]) if wanted else None
 
 
 @dataclass
@@ -694,6 +691,7 @@ class _IncidentPlan:
     rows: int = 0
     new_incidents: list[Incident] = field(default_factory=list)
     changed_incidents: list[Incident] = field(default_factory=list)
+    previous: dict[UUID, dict[str, Any]] = field(default_factory=dict)  # a changed incident's values before
     summary: Summary = field(default_factory=Summary)
 
 
@@ -712,10 +710,9 @@ def _incident_plan(*, user: Any, program: Program, table: tabular.Table, lock: b
     present = set(table.columns)
     programs = check.programs_in_file()
     classrooms = _classrooms(programs)
-    codes = {row.get("child_id", "").strip() for row in table.rows} - {""}
     children = {
-        (child.program_id, child.code): child
-        for child in Child.objects.filter(program__in=programs, code__in=codes).prefetch_related("enrollments")
+        (child.program_id, child.code.lower()): child
+        for child in _children_named(programs, (row.get("child_id", "") for row in table.rows))
     }
     ids = {row.get("incident_id", "").strip() for row in table.rows} - {""}
     stored = Incident.objects.filter(program__in=programs, external_id__in=ids).select_related("exclusion")
@@ -739,7 +736,7 @@ def _incident_plan(*, user: Any, program: Program, table: tabular.Table, lock: b
                 })
             seen.setdefault((row_program.pk, external_id), line)
         code = row.get("child_id", "").strip()
-        child = children.get((row_program.pk, code)) if row_program else None
+        child = children.get((row_program.pk, code.lower())) if row_program else None
         if not code:
             check.error(line, "child_id", code, _("The child's code is required."))
         elif row_program is not None and child is None:
@@ -800,6 +797,9 @@ def _incident_plan(*, user: Any, program: Program, table: tabular.Table, lock: b
             plan.summary.new += 1
             plan.summary.exclusions += exclusion_kind_for(incident) is not None
         elif any(getattr(incident, name) != value for name, value in values.items()):
+            plan.previous[incident.pk] = {
+                name: getattr(incident, name) for name in ("child_id", "occurred_on", *birs.FIELDS)
+            }
             for name, value in values.items():
                 setattr(incident, name, value)
             incident.derive_outcomes()
@@ -812,38 +812,53 @@ def _incident_plan(*, user: Any, program: Program, table: tabular.Table, lock: b
     return plan
 
 
-def _new_exclusion(incident: Incident, kind: str, actor: Any) -> Exclusion:
+def _new_exclusion(incident: Incident, actor: Any) -> Exclusion | None:
+    wanted = derived_exclusion(incident.strategy_response, incident.admin_follow_up)
+    if wanted is None:
+        return None
+    kind, days_lost = wanted
     return Exclusion(
         network_id=incident.network_id, program_id=incident.program_id, child_id=incident.child_id,
-        incident=incident, kind=kind, starts_on=incident.occurred_on, recorded_by=actor,
+        incident=incident, kind=kind, starts_on=incident.occurred_on, days_lost=days_lost, recorded_by=actor,
     )
 
 
 def _write_incidents(plan: _IncidentPlan, actor: Any) -> tuple[list[UUID], list[UUID]]:
-    """Write the plan; return the ids of the incidents written and of the children they belong to."""
+    """Write the plan; return the ids of the incidents written and of the children they concern.
+
+    A corrected incident's exclusion follows it as services._sync_exclusion does for one incident: created,
+    re-kinded or removed, keeping days lost someone typed unless they were still the derived default.
+    """
     now = timezone.now()
     Incident.objects.bulk_create(plan.new_incidents, batch_size=500)
-    exclusions = [
-        _new_exclusion(incident, kind, actor)
-        for incident in plan.new_incidents if (kind := exclusion_kind_for(incident)) is not None
-    ]
+    exclusions = [made for incident in plan.new_incidents if (made := _new_exclusion(incident, actor))]
     changed_exclusions: list[Exclusion] = []
     dropped: list[UUID] = []
     for incident in plan.changed_incidents:
         incident.version += 1
         incident.updated_at = now
-        kind = exclusion_kind_for(incident)
+        wanted = derived_exclusion(incident.strategy_response, incident.admin_follow_up)
         current: Exclusion | None = getattr(incident, "exclusion", None)
-        if current is None and kind is not None:
-            exclusions.append(_new_exclusion(incident, kind, actor))
-        elif current is not None and kind is None:
+        if current is None:
+            made = _new_exclusion(incident, actor)
+            if made is not None:
+                exclusions.append(made)
+            continue
+        if wanted is None:
             dropped.append(current.pk)  # the file now says nothing exclusionary happened
-        elif current is not None and (current.kind != kind or current.child_id != incident.child_id
-                                      or current.starts_on != incident.occurred_on):
-            current.kind, current.child_id, current.starts_on = str(kind), incident.child_id, incident.occurred_on
-            current.version += 1
-            current.updated_at = now
-            changed_exclusions.append(current)
+            continue
+        previous = plan.previous[incident.pk]
+        old = derived_exclusion(previous["strategy_response"], previous["admin_follow_up"])
+        if old is None or current.days_lost == old[1]:
+            current.days_lost = wanted[1]
+        if current.starts_on == previous["occurred_on"]:
+            current.starts_on = incident.occurred_on
+        if current.ends_on is not None and current.ends_on < current.starts_on:
+            current.ends_on = None
+        current.kind, current.child_id = wanted[0], incident.child_id
+        current.version += 1
+        current.updated_at = now
+        changed_exclusions.append(current)
     if plan.changed_incidents:
         Incident.objects.bulk_update(
             plan.changed_incidents,
@@ -853,11 +868,14 @@ def _write_incidents(plan: _IncidentPlan, actor: Any) -> tuple[list[UUID], list[
         Exclusion.objects.filter(pk__in=dropped).delete()
     if changed_exclusions:
         Exclusion.objects.bulk_update(
-            changed_exclusions, ["kind", "child_id", "starts_on", "version", "updated_at"], batch_size=500
+            changed_exclusions, ["kind", "child_id", "days_lost", "starts_on", "ends_on", "version", "updated_at"],
+            batch_size=500,
         )
     Exclusion.objects.bulk_create(exclusions, batch_size=500)
     written = [*plan.new_incidents, *plan.changed_incidents]
-    return [incident.pk for incident in written], sorted({incident.child_id for incident in written}, key=str)
+    children = {incident.child_id for incident in written}
+    children |= {previous["child_id"] for previous in plan.previous.values()}
+    return [incident.pk for incident in written], sorted(children, key=str)
 
 
 # --- preview, staging, confirm --------------------------------------------------------------------------
@@ -940,10 +958,7 @@ def finished(*, user: Any, program: Program, kind: ImportKind, token: str) -> Im
     return ImportResult(kind=kind, summary=Summary.from_dict(done["summary"]), already_done=True)
 
 
-def import_confirm(
-    *, actor: Any, program: Program, kind: ImportKind, token: str,
-    after_commit: Callable[[ImportKind, list[UUID]], None] | None = None,
-) -> ImportResult:
+def import_confirm(*, actor: Any, program: Program, kind: ImportKind, token: str) -> ImportResult:
     """Import a staged file, all or nothing. Raises ImportExpired or ImportRejected; a second confirm of the
     same token returns the first one's result and writes nothing."""
     access.require(actor, PERMISSION, program)
@@ -979,23 +994,18 @@ def import_confirm(
         cache.set(_done_key(token), {"owner": owner, "summary": plan.summary.as_dict()}, timeout=IMPORT_TTL_SECONDS)
         cache.delete(_cache_key(token))
         if child_ids:
-            callback = after_commit or _refresh_after_import
-            transaction.on_commit(lambda: callback(kind, child_ids), robust=True)
+            _touched(child_ids)
     return ImportResult(kind=kind, summary=plan.summary)
 
 
-def _refresh_after_import(kind: ImportKind, child_ids: list[UUID]) -> None:
-    """Keep the equity rollup and early warnings current for the children an import touched."""
-    from abrazo.equity import rollup
-    from abrazo.incidents import warnings
-
-    rollup.schedule_refresh(child_ids)
-    if kind != ImportKind.INCIDENTS:
-        return  # warnings follow incidents and exclusions, which a roster does not change
+def _touched(child_ids: list[UUID]) -> None:
+    """What services do after every write that touches a child, once for the whole import: each child's
+    early warning is evaluated inside this transaction (so a warning commits with the incidents that raised
+    it), and the equity rollup is refreshed once the transaction commits (schedule_refresh defers itself)."""
     for start in range(0, len(child_ids), 500):
-        for child in Child.objects.filter(pk__in=child_ids[start:start + 500]).select_related("network"):
-            with transaction.atomic():
-                warnings.evaluate_child(child)
+        for child in Child.objects.filter(pk__in=child_ids[start:start + 500]):
+            early_warning.evaluate_child(child)
+    rollup.schedule_refresh(child_ids)
 
 
 # For templates and tests that want the labels without importing the models.
