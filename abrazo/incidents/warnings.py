@@ -135,6 +135,11 @@ def pattern_crossing(events: Iterable[Event], *, count: int, window_school_days:
 # --- Evaluation -----------------------------------------------------------------------------------
 
 
+def warning_settings_of(network: Network) -> WarningSettings:
+    """The network's thresholds for reading: the defaults (unsaved) while nobody has changed them."""
+    return WarningSettings.objects.filter(network=network).first() or WarningSettings(network=network)
+
+
 def warning_settings_for(network: Network | UUID | Any) -> WarningSettings:
     """The network's thresholds, created with the defaults the first time they are needed."""
     network_id = getattr(network, "pk", network)
@@ -244,6 +249,11 @@ class WarningPattern:
     window_start: dt.date
     incidents: list[Incident] = field(default_factory=list)
     exclusions: list[Exclusion] = field(default_factory=list)
+
+    @property
+    def standalone_exclusions(self) -> list[Exclusion]:
+        """Exclusions recorded on their own (those recorded with an incident are shown with it)."""
+        return [row for row in self.exclusions if row.incident_id is None]
 
     @property
     def until(self) -> dt.date | None:
@@ -361,7 +371,7 @@ def concern_text(pattern: WarningPattern, *, language: str | None = None) -> str
             left_out = len(pattern.incidents) - len(incidents)
             if left_out:
                 lines.append(_("(and %(count)d earlier incidents)") % {"count": left_out})
-        standalone = [row for row in pattern.exclusions if row.incident_id is None]
+        standalone = pattern.standalone_exclusions
         if standalone:
             lines.append(_("Exclusions recorded:"))
             for exclusion in standalone:
