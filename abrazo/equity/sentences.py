@@ -104,15 +104,16 @@ def comparison_phrase(method: str | None, next_level_kind: str | None) -> str:
 
 def times(ratio: float) -> str:
     """A ratio as people read it: one decimal (2.7), none from 10 up (12), two below 0.1 (0.04)."""
+    # number_format cuts decimals off rather than rounding: round first.
     if ratio >= 10:
-        return number_format(ratio, 0)
+        return number_format(round(ratio), 0)
     if round(ratio, 1) < 0.1:
-        return number_format(ratio, 2)
-    return number_format(ratio, 1)
+        return number_format(round(ratio, 2), 2)
+    return number_format(round(ratio, 1), 1)
 
 
 def percent(share: float) -> str:
-    return _("%(number)s%%") % {"number": number_format(share * 100, 0)}
+    return _("%(number)s%%") % {"number": number_format(round(share * 100), 0)}
 
 
 def ratio_sentence(*, group: str, ratio: float, method: str | None, outcome: str,

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from abrazo.core.decorators import requires
 from abrazo.equity import charts, exports, selectors, sentences
+from abrazo.equity.counts import DIMENSIONS
 from abrazo.equity.forms import DashboardForm
 from abrazo.incidents.birs import Outcome
 
@@ -52,8 +53,9 @@ def export(request: HttpRequest) -> HttpResponse:
     """One table of the dashboard as CSV or XLSX (?table=<dimension>|trend:<dimension>|programs&format=csv|xlsx
     and the dashboard's own parameters). Suppressed for evaluators, as on the page; audited as an export."""
     resolved = selectors.unit_from_key(user=request.user, key=request.GET.get("unit"))
-    file_format, name = request.GET.get("format", "csv"), request.GET.get("table", "")
-    if not resolved.figures or file_format not in exports.FORMATS or not name:
+    # Without a choice: the first dimension's table, as CSV, of the default unit and period.
+    file_format, name = request.GET.get("format", "csv"), request.GET.get("table", DIMENSIONS[0])
+    if not resolved.figures or file_format not in exports.FORMATS:
         raise Http404
     form = _form(request, resolved)
     if form.is_bound and not form.is_valid():
@@ -134,8 +136,9 @@ def _ratio_text(row: selectors.GroupRow) -> str:
     if row.ratio is None:
         return _("hidden (privacy)") if row.hidden else _("not enough children to compare")
     text = _("%(ratio)s (%(low)s to %(high)s)") % {
-        "ratio": number_format(row.ratio, 2), "low": number_format(row.ci_low or 0, 2),
-        "high": number_format(row.ci_high or 0, 2),
+        # number_format cuts decimals off: round first.
+        "ratio": number_format(round(row.ratio, 2), 2), "low": number_format(round(row.ci_low or 0, 2), 2),
+        "high": number_format(round(row.ci_high or 0, 2), 2),
     }
     return f"{text} {_('ARR')}" if row.ratio_method == "arr" else text
 
