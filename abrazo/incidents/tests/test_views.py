@@ -275,3 +275,22 @@ class TestLists:
         assert len(response.context["page"].items) == 5
         assert len(AccessEvent.objects.get(action=Action.LIST, object_type="incidents.incident").object_ids) == 5
         assert "Record an incident at Sunrise Center" in response.content.decode()
+
+
+class TestAdmin:
+    def test_the_admin_shows_the_own_networks_records_read_only(self, client, world):
+        # given a staff network administrator, an incident in their network and one in another network
+        admin = world.people["network_admin"]
+        admin.is_staff = True
+        admin.save(update_fields=["is_staff"])
+        mine = IncidentFactory(child=ChildFactory(program=world.program_a, code="MINE-1"), oss=True)
+        theirs = IncidentFactory(child=ChildFactory(program=world.other_program, code="THEIRS-1"))
+        client.force_login(admin)
+        # when they list incidents in the admin
+        body = client.get(reverse("admin:incidents_incident_changelist")).content.decode()
+        # then only their network's incident is there, and neither can be changed or added there
+        assert "MINE-1" in body and "THEIRS-1" not in body
+        assert client.get(reverse("admin:incidents_incident_add")).status_code == 403
+        page = client.get(reverse("admin:incidents_incident_change", args=[mine.pk])).content.decode()
+        assert 'name="_save"' not in page
+        assert client.get(reverse("admin:incidents_incident_change", args=[theirs.pk])).status_code == 302
