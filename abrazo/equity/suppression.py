@@ -53,44 +53,40 @@ def _determined_hidden(relations: Sequence[Relation], hidden: frozenset[int]) ->
     Moving the published members of every relation to the right-hand side leaves a linear system in
     the hidden values. A hidden value is determined exactly when its unit vector lies in the row space
     of that system, that is when every solution of the homogeneous system has it at zero. In reduced
-    row echelon form that holds for a pivot column whose row has no entry in a free column (the free
-    columns span the null space). Fractions keep the arithmetic exact.
+    row echelon form that holds for a pivot column whose row has no other entry (any other entry sits
+    in a free column, and the free columns span the null space). Fractions keep the arithmetic exact;
+    rows are kept sparse because a relation touches few of the values of a large table.
     """
-    columns = sorted(hidden)
-    position = {index: column for column, index in enumerate(columns)}
-    rows: list[list[Fraction]] = []
+    pivots: dict[int, dict[int, Fraction]] = {}  # pivot column -> its row, fully reduced, pivot entry 1
     for relation in relations:
-        coefficients = {index: value for index, value in _coefficients(relation).items() if index in hidden}
-        if coefficients:
-            row = [Fraction(0)] * len(columns)
-            for index, value in coefficients.items():
-                row[position[index]] = Fraction(value)
-            rows.append(row)
+        row = {index: Fraction(value) for index, value in _coefficients(relation).items() if index in hidden}
+        # Rows already in the basis have zeros in each other's pivot columns, so removing one pivot
+        # column from the new row never brings back another.
+        for column in [column for column in row if column in pivots]:
+            factor = row.get(column)
+            if factor:
+                _add_multiple(row, pivots[column], -factor)
+        if not row:
+            continue  # a consequence of the relations already seen
+        column = min(row)
+        lead = row[column]
+        row = {index: value / lead for index, value in row.items()}
+        for other in pivots.values():
+            factor = other.get(column)
+            if factor:
+                _add_multiple(other, row, -factor)
+        pivots[column] = row
+    return frozenset(column for column, row in pivots.items() if len(row) == 1)
 
-    pivot_columns: list[int] = []
-    pivot_row = 0
-    for column in range(len(columns)):
-        found = next((r for r in range(pivot_row, len(rows)) if rows[r][column] != 0), None)
-        if found is None:
-            continue
-        rows[pivot_row], rows[found] = rows[found], rows[pivot_row]
-        lead = rows[pivot_row][column]
-        rows[pivot_row] = [entry / lead for entry in rows[pivot_row]]
-        for r, row in enumerate(rows):
-            if r != pivot_row and row[column] != 0:
-                factor = row[column]
-                rows[r] = [entry - factor * pivot for entry, pivot in zip(row, rows[pivot_row], strict=True)]
-        pivot_columns.append(column)
-        pivot_row += 1
-        if pivot_row == len(rows):
-            break
 
-    free_columns = set(range(len(columns))) - set(pivot_columns)
-    determined = set()
-    for r, column in enumerate(pivot_columns):
-        if all(rows[r][free] == 0 for free in free_columns):
-            determined.add(columns[column])
-    return frozenset(determined)
+def _add_multiple(target: dict[int, Fraction], source: dict[int, Fraction], factor: Fraction) -> None:
+    """target += factor * source, dropping entries that become zero (sparse rows)."""
+    for index, value in source.items():
+        updated = target.get(index, Fraction(0)) + factor * value
+        if updated:
+            target[index] = updated
+        else:
+            target.pop(index, None)
 
 
 def _preference(values: Sequence[int], index: int) -> tuple[bool, int, int]:
@@ -137,9 +133,12 @@ def suppress(values: Sequence[int], relations: Sequence[Relation], *, high: int 
     # column). Hide more until linear algebra finds nothing determined; again one more value per pass.
     # Values the relations alone force to zero (determined even with everything hidden) are left out:
     # no amount of hiding protects them, and zero may be shown anyway.
-    forced_zero = _determined_hidden(relations, frozenset(range(len(values))))
+    forced_zero: frozenset[int] | None = None  # worked out only when needed: it is the costliest step
     while True:
-        determined = _determined_hidden(relations, frozenset(hidden)) - forced_zero
+        determined = _determined_hidden(relations, frozenset(hidden))
+        if determined and forced_zero is None:
+            forced_zero = _determined_hidden(relations, frozenset(range(len(values))))
+        determined -= forced_zero or frozenset()
         if not determined:
             break
         choice = _complement_for(values, relations, frozenset(hidden), determined)

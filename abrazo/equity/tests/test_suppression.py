@@ -147,6 +147,19 @@ def test_several_relations_together_can_give_a_value_away() -> None:
     assert recoverable_by_numpy(values, relations, hidden) == set()
 
 
+def test_the_complement_chosen_is_one_that_actually_protects() -> None:
+    # Given 51 = A + 25 + B + 4 and 117 = A + 70 + 25 + B (A = B = 11) and a 70 that equals the 70
+    values = [11, 70, 25, 8, 11, 4, 70, 51, 117]
+    relations = [Relation(6, (1,)), Relation(7, (0, 2, 4, 5)), Relation(8, (0, 1, 2, 4))]
+    # When suppressed: the 4 and the 8 are primary; the 4's relation then hides A (11), and the second
+    # relation, left with A alone, hides B (11). Subtracting the two relations still gives the 4 away.
+    # Hiding the 25 would not help (it sits in both relations); hiding the total 51 does.
+    hidden = suppress(values, relations)
+    assert hidden == {0, 3, 4, 5, 7}
+    assert recoverable_by_numpy(values, relations, hidden) == set()
+    assert recoverable_by_numpy(values, relations, frozenset({0, 2, 3, 4, 5})) == {5}
+
+
 def test_linked_tables_race_by_gender_and_race_by_dll_share_the_race_totals() -> None:
     # Given race x gender and race x DLL, published side by side with the same race totals
     gender = [[3, 40], [20, 25], [30, 35]]
