@@ -31,7 +31,6 @@ from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from abrazo.accounts import access
 from abrazo.audit import services as audit
@@ -1006,7 +1005,3 @@ def _touched(child_ids: list[UUID]) -> None:
         for child in Child.objects.filter(pk__in=child_ids[start:start + 500]):
             early_warning.evaluate_child(child)
     rollup.schedule_refresh(child_ids)
-
-
-# For templates and tests that want the labels without importing the models.
-KIND_LABELS = {ImportKind.ROSTER: gettext_lazy("Roster"), ImportKind.INCIDENTS: gettext_lazy("Incidents")}
