@@ -63,6 +63,7 @@ _PROGRAM_LIKE = {
     Scope.PROGRAM: ("{kind}_a", "{kind}_b"),
     Scope.SERVED_COUNTIES: ("{kind}_a", "{kind}_b"),  # the consultant serves Fresno (A), not Los Angeles (B)
     Scope.SUPERVISEES: ("{kind}_a", "{kind}_b"),  # the supervisor's consultant serves Fresno
+    Scope.ENGAGED: ("{kind}_a", "{kind}_b"),  # the world's consultant holds an episode at program A, not B
 }
 SCOPED_OBJECTS: dict[str, dict[Scope, tuple[str, str]]] = {
     kind: {scope: (inside.format(kind=kind), outside.format(kind=kind)) for scope, (inside, outside) in
