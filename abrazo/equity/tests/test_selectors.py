@@ -236,3 +236,14 @@ def test_school_year_presets_run_july_to_june():
     assert selectors.current_school_year(dt.date(2025, 7, 1)) == 2025
     assert selectors.preset_years(dt.date(2025, 9, 1)) == [2025, 2024, 2023, 2022, 2021]
     assert selectors.trend_years(Period(dt.date(2025, 1, 1), dt.date(2025, 3, 31))) == [2022, 2023, 2024]
+
+
+def test_extra_roster_columns_present_in_the_unit_become_dimensions(world):
+    # given children of program A with two extra columns, one of them not a usable column name, and one at B
+    ChildFactory(program=world.program_a, extra={"funding": "state_preschool", "bad key!": "x"})
+    ChildFactory(program=world.program_b, extra={"site_type": "family"})
+    unit = selectors.unit_get_for(user=world.people["program_staff"], kind="program", unit_id=world.program_a.pk)
+    # then program A's dashboard offers the five dimensions and "funding" only
+    assert selectors.dimensions_for(unit.choice) == [
+        "race_ethnicity", "gender", "iep", "dll", "home_language", "extra:funding"]
+    assert selectors.dimension_label("extra:funding") == "Funding"
