@@ -34,9 +34,21 @@ Deterministic like the rest of the demo: each program draws from its own seeded 
 `uuid5` of a natural key, and dates are laid out from the day of loading (two loads on the same day
 give the same rows). Rows are written in batches of programs, so memory stays flat at state scale.
 
-Sizes and timings (SQLite, a shared two-core machine): see the report in `load_incidents`'s progress
-lines; the default scale adds ~33,000 children, ~15,000 incidents and ~1,300 exclusions in a few
-seconds, and the step is linear in the number of classrooms.
+Rosters come from programs that share them with the network: every program a consultant works with and
+45 % of the others (never family, friend and neighbor care or home visiting, which have no classrooms).
+Rows are written with one prepared INSERT per chunk (`insert_rows`) rather than `bulk_create`, whose
+query compiler was most of the step's time.
+
+Sizes and timings (SQLite, measured on a busy shared two-core machine, CPU seconds of the process):
+- tiny: ~6,100 children and enrolments, ~1,500 incidents, ~360 exclusions, ~30 warnings, ~9,500
+  ChildYear rows; ~1.2 s.
+- default: ~39,000 children and enrolments, ~9,200 incidents, ~2,200 exclusions, ~200 warnings, ~155
+  requests tied to a roster child, ~60,000 ChildYear rows; ~8.5 s, of which ~3.7 s is the equity rollup
+  (wall time on an idle machine is about half that: the whole default demo goes from ~4 s to ~9 s).
+- state (estimated, linear in classrooms: 50 times the default): ~2 million children, ~460,000
+  incidents, ~3 million ChildYear rows; about 7 minutes, memory bounded by `FLUSH_PROGRAMS`.
+Realised at default scale (ChildYear, all ages): 5.0 dismissals per 1,000 in programs without a
+consultant and 2.3 with one; boys 3.6 times girls; ~0.15 incidents per child per year.
 """
 
 from __future__ import annotations
@@ -53,7 +65,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -430,6 +442,7 @@ MOVE_ON_AGE: dict[str, int | None] = {
 }
 MOVE_AWAY_PER_YEAR = 0.12  # families who move or choose another program
 ROSTER_SHARE_UNENGAGED = 0.45  # of the programs no consultant works with, those that share their roster
+FLUSH_PROGRAMS = 400  # programs per write: ~20,000 children held in memory at most
 MONTH_DAYS = 30.44
 SCHOOL_YEARS = 3
 WARNING_RECENT_DAYS = 30  # recent patterns become warnings
@@ -538,14 +551,14 @@ def insert_rows(model: type[models.Model], objects: Sequence[models.Model | dict
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
     }
     quote = conn.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(str(f.column)) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     # Table and column names come from the model; every value is a bound parameter.
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    sql = f"INSERT INTO {quote(str(model._meta.db_table))} ({columns}) VALUES ({placeholders})"  # noqa: S608
     prepare = [(f.attname, _converter(f, conn), f.get_default()) for f in fields]
     with conn.cursor() as cursor:
         for offset in range(0, len(objects), chunk):
-            params = []
+            params: list[tuple[Any, ...]] = []
             for obj in objects[offset:offset + chunk]:
                 if isinstance(obj, dict):
                     values = (obj.get(attname, default) for attname, _c, default in prepare)
@@ -578,7 +591,7 @@ def _converter(f: models.Field, conn: BaseDatabaseWrapper) -> Callable[[object],
     if type(target) in _PLAIN_FIELDS:
         return _same
     if type(f) is models.DateField:
-        return conn.ops.adapt_datefield_value  # type: ignore[no-any-return]
+        return conn.ops.adapt_datefield_value  # type: ignore[return-value]
     return functools.partial(f.get_db_prep_save, connection=conn)
 
 
@@ -699,7 +712,7 @@ class RosterLoader:
 
         started = time.perf_counter()
         programs = self.load_context()
-        batch = self.b.scale.batch_size
+        batch = min(self.b.scale.batch_size, FLUSH_PROGRAMS)
         for done, program in enumerate(programs, start=1):
             self.program(program)
             if done % batch == 0 or done == len(programs):
@@ -858,7 +871,8 @@ class RosterLoader:
         linked = drawn.iss + drawn.oss + int(bool(drawn.soft) and not drawn.soft_standalone)
         later = slots[: max(linked, len(slots) * 2 // 3)]
         rng.shuffle(later)
-        for kind, times in ((ExclusionKind.OSS, drawn.oss), (ExclusionKind.ISS, drawn.iss)):
+        counted: tuple[tuple[str, int], ...] = ((ExclusionKind.OSS, drawn.oss), (ExclusionKind.ISS, drawn.iss))
+        for kind, times in counted:
             for _ in range(times):
                 if later:
                     kinds[later.pop()] = kind
