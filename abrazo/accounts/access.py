@@ -142,6 +142,10 @@ POLICY: dict[str, dict[Role, Scope]] = {
     # Early warnings: the program's staff and the region's coordinator see them and act on them.
     "warning.view": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, PROGRAM_STAFF: Scope.PROGRAM},
     "warning.act": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, PROGRAM_STAFF: Scope.PROGRAM},
+    # Opening the equity dashboard at all; what it shows is decided by the next two.
+    "equity.dashboard": {
+        ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, PROGRAM_STAFF: Scope.PROGRAM, EVALUATOR: Scope.NETWORK,
+    },
     # The equity dashboard with exact counts, checked against the Program (drill-down) or, for a
     # region or the network, against the scope the membership reaches.
     "equity.view": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, PROGRAM_STAFF: Scope.PROGRAM},

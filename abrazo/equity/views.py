@@ -2,10 +2,10 @@
 risk ratios, compositions and alerts, a three-year trend, findings in words, a drill-down to programs,
 exports of every table and a printable view. Views parse the request, ask the selectors, and render.
 
-Access: the pages are declared with "equity.export", the one permission held by exactly the roles that
-may open a dashboard ("equity.view" or "equity.view_suppressed", same scopes), so the permission matrix
-can predict every answer; selectors.unit_get_for then decides the unit and the sight (exact or
-suppressed) and answers 404 outside the scope.
+Access: the pages are declared with "equity.dashboard", held by exactly the roles that may open a
+dashboard ("equity.view" or "equity.view_suppressed", same scopes), so the permission matrix can predict
+every answer; selectors.unit_get_for then decides the unit and the sight (exact or suppressed) and
+answers 404 outside the scope. Exports need "equity.export".
 """
 
 from __future__ import annotations
@@ -26,8 +26,7 @@ from abrazo.equity.counts import DIMENSIONS
 from abrazo.equity.forms import DashboardForm
 from abrazo.incidents.birs import Outcome
 
-# See the module docstring: the union of the two dashboard permissions, as one POLICY key.
-DASHBOARD_ACCESS = selectors.EXPORT
+DASHBOARD_ACCESS = "equity.dashboard"
 FORM_FIELDS = ("period", "start", "end", "outcome", "dimensions")
 
 

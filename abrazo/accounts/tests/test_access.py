@@ -58,6 +58,7 @@ CHECKED_AGAINST: dict[str, tuple[str, ...]] = {
     "warning.view": ("incidents.earlywarning",),
     "warning.act": ("incidents.earlywarning",),
     # The dashboard's units: a program, or the region / network the membership's scope reaches.
+    "equity.dashboard": ("directory.program",),
     "equity.view": ("directory.program",),
     "equity.view_suppressed": ("directory.program",),
     "equity.export": ("directory.program",),
