@@ -136,7 +136,8 @@ def cohort_queryset(*, user: Any, start: dt.date, end: dt.date) -> QuerySet[Chil
 
 
 def timelines(children: QuerySet[Child]) -> list[ChildTimeline]:
-    rows = children.values_list(
+    annotated: Any = children  # the dates are annotations of cohort_queryset, unknown to the type checker
+    rows = annotated.values_list(
         "program_id", "first_incident", "first_excluding_incident", "first_exclusion_record",
         "period_excluding_incident", "period_exclusion_record", "first_request_at", "first_episode_at",
     )

@@ -140,9 +140,8 @@ def warning_settings_of(network: Network) -> WarningSettings:
     return WarningSettings.objects.filter(network=network).first() or WarningSettings(network=network)
 
 
-def warning_settings_for(network: Network | UUID | Any) -> WarningSettings:
+def warning_settings_for(network_id: UUID) -> WarningSettings:
     """The network's thresholds, created with the defaults the first time they are needed."""
-    network_id = getattr(network, "pk", network)
     rules, _created = WarningSettings.objects.get_or_create(network_id=network_id)
     return rules
 
@@ -403,12 +402,13 @@ def _requester_role(actor: User, program_id: Any) -> str:
 
     position = (ProgramStaff.objects.filter(program_id=program_id, user=actor, is_active=True)
                 .values_list("position", flat=True).first())
-    roles = {StaffPosition.DIRECTOR: RequesterRole.DIRECTOR, StaffPosition.TEACHER: RequesterRole.TEACHER,
-             StaffPosition.ASSISTANT_TEACHER: RequesterRole.TEACHER,
-             StaffPosition.FCC_PROVIDER: RequesterRole.FCC_PROVIDER,
-             StaffPosition.FFN_CAREGIVER: RequesterRole.FFN_CAREGIVER,
-             StaffPosition.HOME_VISITOR: RequesterRole.HOME_VISITOR}
-    return str(roles.get(position, RequesterRole.OTHER)) if position else str(RequesterRole.OTHER)
+    roles: dict[str, str] = {
+        StaffPosition.DIRECTOR: RequesterRole.DIRECTOR, StaffPosition.TEACHER: RequesterRole.TEACHER,
+        StaffPosition.ASSISTANT_TEACHER: RequesterRole.TEACHER, StaffPosition.FCC_PROVIDER: RequesterRole.FCC_PROVIDER,
+        StaffPosition.FFN_CAREGIVER: RequesterRole.FFN_CAREGIVER,
+        StaffPosition.HOME_VISITOR: RequesterRole.HOME_VISITOR,
+    }
+    return roles.get(position or "", RequesterRole.OTHER)
 
 
 def age_in_months(date_of_birth: dt.date | None, on: dt.date) -> int | None:
