@@ -21,6 +21,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -209,10 +211,17 @@ def _table_rows(network_id: UUID, unit: Unit, period: Period, dimension: str, ou
 def _aggregate(rows_sql: str, params: Sequence[Any], *, per_program: bool) -> list[tuple[Any, ...]]:
     """Enrolled children, children with an event and events per group (and per program) of the rows."""
     keys = "r.program_id, r.grp" if per_program else "r.grp"
+    order = ""
+    if per_program:
+        # Rows arrive grouped by program and sorted by code (byte order, as Python sorts strings), so
+        # thousands of programs are split with one pass instead of a sort per program.
+        collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+        order = f"ORDER BY r.program_id, r.grp{collate}"
     sql = f"""
         SELECT {keys}, COUNT(*), SUM(CASE WHEN r.events > 0 THEN 1 ELSE 0 END), SUM(r.events)
         FROM ({rows_sql}) r
         GROUP BY {keys}
+        {order}
     """  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -295,10 +304,8 @@ def _count_groups(
         next_level = []  # a program outside the network: nothing above it to compare with
     programs: dict[UUID, list[GroupCounts]] = {}
     if by_program:
-        per_program: dict[UUID, list[tuple[Any, ...]]] = {}
-        for program_id, *counts in _count_unit(
-            network_id, unit, period, dimension, outcome, rollup=rollup, per_program=True
-        ):
-            per_program.setdefault(UUID(str(program_id)), []).append(tuple(counts))
-        programs = {program_id: _group_counts(rows) for program_id, rows in sorted(per_program.items())}
+        rows = _count_unit(network_id, unit, period, dimension, outcome, rollup=rollup, per_program=True)
+        for program_id, program_rows in groupby(rows, key=itemgetter(0)):
+            key = program_id if isinstance(program_id, UUID) else UUID(program_id)  # SQLite gives the hex text
+            programs[key] = [GroupCounts(str(g), int(n), int(a), int(d or 0)) for _, g, n, a, d in program_rows]
     return UnitCounts(unit=unit, groups=groups, next_level=next_level, by_program=programs)
