@@ -50,10 +50,13 @@ class Dashboard:
 def _tile_sources() -> list[tuple[Any, str, models.QuerySet[Any], str | None]]:
     from abrazo.consultations.models import Episode, Phase
     from abrazo.directory.models import Agency, Classroom, ConsultantProfile, Program, ProgramStaff, Region
+    from abrazo.incidents.models import EarlyWarning, WarningStatus
     from abrazo.intake.models import Request, RequestStatus
 
     waiting = [RequestStatus.NEW, RequestStatus.NEEDS_INFO, RequestStatus.WAITLISTED]
     return [
+        (_("Open early warnings"), "warning.view", EarlyWarning.objects.filter(status=WarningStatus.OPEN),
+         "incidents:warning-list"),
         (_("Open requests"), "request.view", Request.objects.filter(status__in=waiting), "intake:request-list"),
         (_("Open episodes"), "episode.view", Episode.objects.exclude(phase__in=[Phase.CLOSED, Phase.FOLLOWED_UP]),
          "consultations:episode-list"),
