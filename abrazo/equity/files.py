@@ -15,8 +15,11 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import partial
+from itertools import compress, islice
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -27,6 +30,7 @@ from abrazo.incidents import birs
 
 CHILD_COLUMNS = ("child_id", "program_id", "race_ethnicity", "gender", "iep", "dll")
 INCIDENT_COLUMNS = ("incident_id", "child_id", "date", "time", *birs.FIELDS)
+LABEL_COLUMNS = ("problem_behavior", "activity", "others_involved", "possible_motivation")  # no bearing on outcomes
 NOT_A_DIMENSION = ("child_id", "program_id")
 YES_NO_DIMENSIONS = ("iep", "dll")
 OUTCOMES = tuple(birs.Outcome.values)
@@ -93,31 +97,30 @@ class Roster:
 
 @dataclass
 class Counts:
-    """Children enrolled, children with the outcome and events, per program (rows) and group (columns),
-    both sorted (programs by id, groups alphabetically)."""
+    """Children enrolled, children with the outcome and events per program and group, as plain ints:
+    `enrolled[p][g]` etc., programs sorted by id and groups alphabetically; `totals` over all programs."""
 
     programs: list[str]
     groups: list[str]
-    enrolled: np.ndarray
-    children_with_outcome: np.ndarray
-    events: np.ndarray
+    enrolled: list[list[int]]
+    children_with_outcome: list[list[int]]
+    events: list[list[int]]
+    totals: tuple[list[int], list[int], list[int]]  # (enrolled, children_with_outcome, events) per group
 
     def groups_of(self, program: int | None = None) -> list[GroupCounts]:
-        """The groups of one program (its row), or of all children when `program` is None; groups with no
-        child enrolled in the unit are left out."""
+        """The groups of one program, or of all children when `program` is None; groups with no child
+        enrolled in the unit are left out."""
         if program is None:
-            enrolled, with_outcome, events = (m.sum(axis=0) for m in self._matrices())
+            enrolled, with_outcome, events = self.totals
         else:
-            enrolled, with_outcome, events = (m[program] for m in self._matrices())
+            enrolled = self.enrolled[program]
+            with_outcome = self.children_with_outcome[program]
+            events = self.events[program]
         return [
-            GroupCounts(group=name, enrolled=int(enrolled[g]), children_with_outcome=int(with_outcome[g]),
-                        events=int(events[g]))
-            for g, name in enumerate(self.groups)
-            if enrolled[g] > 0
+            GroupCounts(group=name, enrolled=n, children_with_outcome=a, events=d)
+            for name, n, a, d in zip(self.groups, enrolled, with_outcome, events, strict=True)
+            if n > 0
         ]
-
-    def _matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return self.enrolled, self.children_with_outcome, self.events
 
 
 # --- reading ----------------------------------------------------------------------------------------
@@ -180,6 +183,16 @@ def read_children(path: Path, *, by: str, problems: _Problems | None = None) -> 
     """Number the children of a roster file and put each in a program and a group of dimension `by`."""
     own = problems is None
     problems = problems if problems is not None else _Problems()
+    roster = _children_at_speed(path, by)
+    if roster is None:
+        roster = _children_row_by_row(path, by, problems)
+    if own:
+        problems.raise_if_any()
+    return roster
+
+
+def _children_row_by_row(path: Path, by: str, problems: _Problems) -> Roster:
+    """The careful reader: every row on its own, every problem listed with its line."""
     roster = Roster(index={}, program_of=[], group_of=[], programs=[], groups=[])
     name = path.name
 
@@ -237,8 +250,6 @@ def read_children(path: Path, *, by: str, problems: _Problems | None = None) -> 
             group_of.append(group)
 
     _read_csv(path, problems, consume)
-    if own:
-        problems.raise_if_any()
     return roster
 
 
@@ -291,6 +302,16 @@ def read_incidents(path: Path, roster: Roster, *, outcome: str, problems: _Probl
     """
     own = problems is None
     problems = problems if problems is not None else _Problems()
+    hits = _incidents_at_speed(path, roster, outcome) if roster.readable else None
+    if hits is None:
+        hits = _incidents_row_by_row(path, roster, outcome, problems)
+    if own:
+        problems.raise_if_any()
+    return hits
+
+
+def _incidents_row_by_row(path: Path, roster: Roster, outcome: str, problems: _Problems) -> list[int]:
+    """The careful reader: every row on its own, every problem listed with its line."""
     name = path.name
     hits: list[int] = []
 
@@ -300,8 +321,7 @@ def read_incidents(path: Path, roster: Roster, *, outcome: str, problems: _Probl
             return
         width = max(positions.values()) + 1
         at_id, at_child, at_date, at_time = (positions[c] for c in ("incident_id", "child_id", "date", "time"))
-        label_fields = [(field_name, positions[field_name]) for field_name in
-                        ("problem_behavior", "activity", "others_involved", "possible_motivation")]
+        label_fields = [(field_name, positions[field_name]) for field_name in LABEL_COLUMNS]
         at_strategy, at_follow_up = positions["strategy_response"], positions["admin_follow_up"]
         index = roster.index
         check_children = roster.readable
@@ -365,8 +385,6 @@ def read_incidents(path: Path, roster: Roster, *, outcome: str, problems: _Probl
                 append(child)
 
     _read_csv(path, problems, consume)
-    if own:
-        problems.raise_if_any()
     return hits
 
 
@@ -381,6 +399,124 @@ def _meets(pair: tuple[str, str], outcome: str, name: str, line: int, problems: 
     if strategy is None or follow_up is None:
         return None
     return outcome in birs.outcomes_of(strategy, follow_up)
+
+
+# --- the fast path ----------------------------------------------------------------------------------------
+# Whole columns at a time through C-level built-ins (itemgetter, zip, map, set, dict), each distinct value
+# judged once. It gives up (None) at the first thing out of the ordinary, whatever it is, and the careful
+# reader above then reads the file again row by row: that reader alone decides what a problem is and says
+# where it is, so the fast path only has to be exact about what it accepts.
+
+CHUNK_ROWS = 512  # rows handled at once: few enough that their strings are still in the CPU cache
+
+
+def _fast_reader(handle: TextIO, required: tuple[str, ...]) -> tuple[dict[str, int], Iterator[list[str]]] | None:
+    reader = csv.reader(handle)
+    quiet = _Problems()
+    positions = _header(reader, "", required, quiet)
+    if quiet.total:
+        return None
+    return positions, filter(None, reader)  # csv gives [] for a blank line
+
+
+def _children_at_speed(path: Path, by: str) -> Roster | None:
+    roster = Roster(index={}, program_of=[], group_of=[], programs=[], groups=[], readable=True)
+    index = roster.index
+    program_numbers: dict[str, int] = {}  # raw id as written -> number
+    numbered: dict[str, int] = {}  # stripped id -> number, so that "p1" and " p1" are one program
+    group_numbers: dict[str, int] = {}  # raw value as written -> group number
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            opened = _fast_reader(handle, (*CHILD_COLUMNS, by))
+            if opened is None:
+                return None
+            positions, rows = opened
+            cells = map(itemgetter(positions["child_id"], positions["program_id"], positions[by]), rows)
+            while chunk := list(islice(cells, CHUNK_ROWS)):
+                raw_ids, raw_programs, raw_groups = zip(*chunk, strict=True)
+                del chunk
+                child_ids = list(map(str.strip, raw_ids))  # the same string back when there is nothing to strip
+                before = len(index)
+                index.update(zip(child_ids, range(before, before + len(child_ids)), strict=True))
+                if len(index) != before + len(child_ids):
+                    return None  # a repeated child_id
+                for raw in set(raw_programs).difference(program_numbers):
+                    program = raw.strip()
+                    if not program:
+                        return None
+                    if program not in numbered:
+                        numbered[program] = len(roster.programs)
+                        roster.programs.append(program)
+                    program_numbers[raw] = numbered[program]
+                for raw in set(raw_groups).difference(group_numbers):
+                    value = _yes_no(raw) if by in YES_NO_DIMENSIONS else (raw.strip() or NOT_REPORTED)
+                    if value is None:
+                        return None
+                    group_numbers[raw] = _group_number(value, roster.groups)
+                roster.program_of.extend(map(program_numbers.__getitem__, raw_programs))
+                roster.group_of.extend(map(group_numbers.__getitem__, raw_groups))
+    except (OSError, UnicodeDecodeError, csv.Error, IndexError):
+        return None
+    if "" in index:
+        return None  # a blank child_id
+    return roster
+
+
+def _incidents_at_speed(path: Path, roster: Roster, outcome: str) -> list[int] | None:
+    hits: list[int] = []
+    good_dates: set[str] = set()
+    good_times: set[str] = set()
+    good_labels: dict[str, set[str]] = {name: set() for name in LABEL_COLUMNS}
+    meets: dict[tuple[str, str], bool] = {}
+    seen_ids: set[str] = set()
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            opened = _fast_reader(handle, INCIDENT_COLUMNS)
+            if opened is None:
+                return None
+            positions, rows = opened
+            # the ten columns of each row, then (by chunk) ten columns of values: cheaper than transposing
+            # whole rows, whose other cells would be touched for nothing
+            cells = map(itemgetter(*(positions[name] for name in INCIDENT_COLUMNS)), rows)
+            while chunk := list(islice(cells, CHUNK_ROWS)):
+                incident_ids, child_ids, dates, times, *labels = zip(*chunk, strict=True)
+                del chunk
+                children = list(map(roster.index.get, child_ids))
+                if None in children:
+                    return None
+                before = len(seen_ids)
+                seen_ids.update(incident_ids)
+                seen_ids.discard("")  # an incident_id is optional
+                if len(seen_ids) - before != len(incident_ids) - incident_ids.count(""):
+                    return None  # a repeated incident_id
+                if not _all_good(dates, good_dates, _is_date) or not _all_good(times, good_times, _is_time):
+                    return None
+                for name, values in zip(LABEL_COLUMNS, labels[:4], strict=True):
+                    if not _all_good(values, good_labels[name], partial(_is_option, name)):
+                        return None
+                pairs = list(zip(labels[4], labels[5], strict=True))
+                for pair in set(pairs).difference(meets):
+                    counted = _meets(pair, outcome, "", 0, _Problems())
+                    if counted is None:
+                        return None
+                    meets[pair] = counted
+                hits.extend(compress(children, map(meets.__getitem__, pairs)))
+    except (OSError, UnicodeDecodeError, csv.Error, IndexError):
+        return None
+    return hits
+
+
+def _all_good(values: tuple[str, ...], good: set[str], is_good: Callable[[str], bool]) -> bool:
+    """Whether every value is good, judging each distinct value not seen before once (and remembering it)."""
+    for value in set(values).difference(good):
+        if not is_good(value.strip()):
+            return False
+        good.add(value)
+    return True
+
+
+def _is_option(field_name: str, value: str) -> bool:
+    return birs.parse_option(field_name, value) is not None
 
 
 def count_files(children: Path, incidents: Path, *, by: str, outcome: str) -> Counts:
@@ -411,13 +547,14 @@ def tally(roster: Roster, hits: list[int]) -> Counts:
     enrolled = per_cell(None)
     with_outcome = per_cell((events_of > 0).astype(np.float64))
     events = per_cell(events_of.astype(np.float64))
-    program_order = sorted(range(n_programs), key=roster.programs.__getitem__)
-    group_order = sorted(range(n_groups), key=roster.groups.__getitem__)
-    rows, columns = np.array(program_order, dtype=np.int64), np.array(group_order, dtype=np.int64)
+    program_order = np.array(sorted(range(n_programs), key=roster.programs.__getitem__), dtype=np.int64)
+    group_order = np.array(sorted(range(n_groups), key=roster.groups.__getitem__), dtype=np.int64)
+    cells = [matrix[program_order][:, group_order] for matrix in (enrolled, with_outcome, events)]
     return Counts(
         programs=[roster.programs[p] for p in program_order],
         groups=[roster.groups[g] for g in group_order],
-        enrolled=enrolled[np.ix_(rows, columns)] if size else enrolled,
-        children_with_outcome=with_outcome[np.ix_(rows, columns)] if size else with_outcome,
-        events=events[np.ix_(rows, columns)] if size else events,
+        enrolled=cells[0].tolist(),
+        children_with_outcome=cells[1].tolist(),
+        events=cells[2].tolist(),
+        totals=(cells[0].sum(axis=0).tolist(), cells[1].sum(axis=0).tolist(), cells[2].sum(axis=0).tolist()),
     )

@@ -12,8 +12,9 @@ import csv
 import json
 import math
 import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,10 @@ GROUP_KEYS = (
     "not_calculated_reason", "ci_low", "ci_high", "fisher_p", "event_rate", "event_ratio", "enrollment_share",
     "child_composition", "event_composition", "e_formula_upper", "alert",
 )
+FLOAT_KEYS = frozenset((
+    "risk", "risk_ratio", "ci_low", "ci_high", "fisher_p", "event_rate", "event_ratio", "enrollment_share",
+    "child_composition", "event_composition", "e_formula_upper",
+))
 
 # Plain words for the table, so that a person at a terminal is not left with a code.
 REASONS = {
@@ -38,6 +43,33 @@ REASONS = {
     "group_below_min_n": "too few children in the group",
     "comparison_too_small": "too few other children to compare with",
 }
+
+
+# Output pretty-printed JSON up to this many groups in all; beyond it, one analysis per line, because
+# indenting is done by the pure-Python encoder and takes longer than all the counting (40,000 programs).
+PRETTY_JSON_GROUPS = 2_000
+
+_group_values = attrgetter(*GROUP_KEYS)
+_float_values = itemgetter(*(i for i, key in enumerate(GROUP_KEYS) if key in FLOAT_KEYS))
+
+
+def group_values(result: GroupResult) -> tuple[Any, ...]:
+    """The values of GROUP_KEYS, with any NaN or infinity as None (the engine promises none; a file must
+    never carry one, so it is checked anyway, cheaply: a sum is finite only if every term is)."""
+    values = _group_values(result)
+    if not math.isfinite(sum(filter(None, _float_values(values)))):
+        values = tuple(plain(value) for value in values)
+    return values
+
+
+def plain(value: Any) -> Any:
+    """JSON-safe: numpy numbers become Python numbers, NaN and infinity become None."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    number = float(value)
+    return number if math.isfinite(number) else None
 
 
 @dataclass(frozen=True)
@@ -52,24 +84,8 @@ class Analysis:
             "enrolled": sum(g.enrolled for g in self.groups),
             "children_with_outcome": sum(g.children_with_outcome for g in self.groups),
             "events": sum(g.events for g in self.groups),
-            "groups": [group_dict(result) for result in self.results],
+            "groups": [dict(zip(GROUP_KEYS, group_values(result), strict=True)) for result in self.results],
         }
-
-
-def plain(value: Any) -> Any:
-    """JSON-safe: numpy numbers become Python numbers, NaN and infinity become null."""
-    if value is None or isinstance(value, bool | str):
-        return value
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    number = float(value)
-    return number if math.isfinite(number) else None
-
-
-def group_dict(result: GroupResult) -> dict[str, Any]:
-    values = {key: plain(getattr(result, key)) for key in GROUP_KEYS}
-    values["alert"] = bool(result.alert)
-    return values
 
 
 def build_analyses(counts: Counts, *, thresholds: Thresholds, per_program: bool) -> list[Analysis]:
@@ -89,14 +105,13 @@ def build_analyses(counts: Counts, *, thresholds: Thresholds, per_program: bool)
 
 
 def render_json(analyses: Sequence[Analysis], *, outcome: str, dimension: str, thresholds: Thresholds) -> str:
-    document = {
-        "outcome": outcome,
-        "dimension": dimension,
-        "min_cell": thresholds.min_cell,
-        "min_n": thresholds.min_n,
-        "analyses": [analysis.as_dict() for analysis in analyses],
-    }
-    return json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False)
+    head = {"outcome": outcome, "dimension": dimension, "min_cell": thresholds.min_cell, "min_n": thresholds.min_n}
+    documents = [analysis.as_dict() for analysis in analyses]
+    if sum(len(analysis.results) for analysis in analyses) <= PRETTY_JSON_GROUPS:
+        return json.dumps({**head, "analyses": documents}, ensure_ascii=False, indent=2, allow_nan=False)
+    opening = json.dumps(head, ensure_ascii=False)[:-1] + ', "analyses": [\n'
+    lines = (json.dumps(document, ensure_ascii=False, allow_nan=False) for document in documents)
+    return opening + ",\n".join(lines) + "\n]}"
 
 
 class _Lines:
@@ -114,18 +129,14 @@ def render_csv(analyses: Sequence[Analysis]) -> str:
     writer = csv.writer(sink, lineterminator="\n")
     writer.writerow(("program_id", *GROUP_KEYS))
     for analysis in analyses:
-        for result in analysis.results:
-            row = group_dict(result)
-            cells: Iterable[Any] = (analysis.program_id, *(row[key] for key in GROUP_KEYS))
-            # ids and group names come from people's files: keep a spreadsheet from running them
-            writer.writerow(["" if cell is None else formula_safe(_csv_text(cell)) for cell in cells])
+        # ids and group names come from people's files: a spreadsheet must not run them as formulas;
+        # the other text cells are our own codes. None is written as an empty cell.
+        program_id = "" if analysis.program_id is None else formula_safe(analysis.program_id)
+        writer.writerows(
+            (program_id, formula_safe(values[0]), *values[1:-1], "true" if values[-1] else "false")
+            for values in map(group_values, analysis.results)
+        )
     return "".join(sink.parts)
-
-
-def _csv_text(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
 
 
 def _number(value: float | None, digits: int = 4) -> str:
