@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import time
 import uuid
 from collections import Counter, defaultdict
 from io import StringIO
@@ -235,13 +234,9 @@ def test_tiny_scale_keeps_every_invariant_and_writes_in_batches() -> None:
     assert_invariants(result.network)
 
 
-def test_default_scale_has_a_plausible_year_and_loads_quickly() -> None:
-    # when the default demo loads
-    started = time.perf_counter()
+def test_default_scale_has_a_plausible_year() -> None:
+    # when the default demo loads (its load time is measured by bench/, not asserted here: see docs/benchmarks.md)
     network = load("default")
-    elapsed = time.perf_counter() - started
-    # then the whole demo (directory and service loop) still loads quickly
-    assert elapsed < 30
     requests = Request.objects.filter(network=network)
     episodes = Episode.objects.filter(network=network)
     n_requests, n_episodes = requests.count(), episodes.count()

@@ -136,25 +136,19 @@ def test_second_run_is_a_quick_no_op(django_assert_max_num_queries: Any) -> None
     before = network_digest(Network.objects.get(slug="california-tiny"))
     # when the command runs again
     with django_assert_max_num_queries(2):
-        started = time.perf_counter()
         output = load("tiny")
-        elapsed = time.perf_counter() - started
-    # then it notices, writes nothing, still prints the accounts, and returns at once
+    # then it notices, writes nothing (two queries: quick whatever the data), and still prints the accounts
     assert "already loaded" in output
     assert "coordinator@tiny.abrazo.example" in output
     assert network_digest(Network.objects.get(slug="california-tiny")) == before
     assert Network.objects.filter(slug="california-tiny").count() == 1
-    assert elapsed < 1.0
 
 
-def test_default_demo_has_the_promised_shape_and_loads_quickly() -> None:
+def test_default_demo_has_the_promised_shape() -> None:
     # given an empty database
-    # when the default demo is loaded
-    started = time.perf_counter()
+    # when the default demo is loaded (its load time is a benchmark figure, not a test: docs/benchmarks.md)
     output = load("default")
-    elapsed = time.perf_counter() - started
-    # then it is fast and of the sizes the issue promises
-    assert elapsed < 30
+    # then it has the sizes the issue promises
     network = Network.objects.get(slug="california-demo")
     assert network.name == "California IECMHC Network (demo)"
     assert 7 <= network.regions.count() <= 10
