@@ -21,6 +21,19 @@ from abrazo.directory.tests.factories import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _english_unless_asked() -> Any:
+    """Start every test in the default language. A request served in Spanish by the test client leaves
+    Spanish active in the thread (LocaleMiddleware does not switch back), which would leak into the
+    next test's messages."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @dataclass
 class World:
     """Two regions of one network, a program in each, and another network entirely.
