@@ -178,14 +178,17 @@ def generate(children: int, incidents: int, programs: int, seed: int) -> None:
     open_ended = end > last
     born = start - rng.integers(180, 4 * 365, children)
     child_ids = uuid_text(2, np.arange(children))
-    born_text = days(born)
+    # Plain lists: reading a numpy element per field per row is what made writing slow.
+    ids, in_program, born_text = child_ids.tolist(), child_program.tolist(), days(born).tolist()
+    race_l, gender_l, iep_l, dll_l = race.tolist(), gender.tolist(), iep.tolist(), dll.tolist()
+    language_l, funding_l, program_l = language.tolist(), funding.tolist(), program_ids.tolist()
     copy(cursor, "incidents_child", [
         "id", "created_at", "updated_at", "version", "network_id", "program_id", "code", "classroom_id",
         "date_of_birth", "race_ethnicity", "gender", "iep", "dll", "home_language_id", "extra",
     ], (
-        (child_ids[n], NOW, NOW, 1, network_id, program_ids[child_program[n]], f"C{n:07d}", None, born_text[n],
-         race[n], gender[n], "t" if iep[n] else "f", "t" if dll[n] else "f", language[n] or None,
-         f'{{"funding": "{funding[n]}"}}')
+        (ids[n], NOW, NOW, 1, network_id, program_l[in_program[n]], f"C{n:07d}", None, born_text[n],
+         race_l[n], gender_l[n], "t" if iep_l[n] else "f", "t" if dll_l[n] else "f", language_l[n] or None,
+         f'{{"funding": "{funding_l[n]}"}}')
         for n in range(children)
     ), children)
 
@@ -197,15 +200,16 @@ def generate(children: int, incidents: int, programs: int, seed: int) -> None:
     enrolment_start = np.concatenate([start, again])
     enrolment_end = np.concatenate([end, again_end])
     enrolment_open = enrolment_end > last
-    enrolment_start_text, enrolment_end_text = days(enrolment_start), days(enrolment_end)
-    enrolment_ids = uuid_text(3, np.arange(len(enrolment_child)))
+    enrolment_start_text, enrolment_end_text = days(enrolment_start).tolist(), days(enrolment_end).tolist()
+    enrolment_ids = uuid_text(3, np.arange(len(enrolment_child))).tolist()
+    enrolment_child_l, enrolment_open_l = enrolment_child.tolist(), enrolment_open.tolist()
     copy(cursor, "incidents_enrollment", [
         "id", "created_at", "updated_at", "network_id", "program_id", "child_id", "classroom_id", "start_date",
         "end_date", "end_reason",
     ], (
-        (enrolment_ids[n], NOW, NOW, network_id, program_ids[child_program[enrolment_child[n]]],
-         child_ids[enrolment_child[n]], None, enrolment_start_text[n],
-         None if enrolment_open[n] else enrolment_end_text[n], "" if enrolment_open[n] else "aged_out")
+        (enrolment_ids[n], NOW, NOW, network_id, program_l[in_program[enrolment_child_l[n]]],
+         ids[enrolment_child_l[n]], None, enrolment_start_text[n],
+         None if enrolment_open_l[n] else enrolment_end_text[n], "" if enrolment_open_l[n] else "aged_out")
         for n in range(len(enrolment_child))
     ), len(enrolment_child))
 
@@ -242,18 +246,20 @@ def generate(children: int, incidents: int, programs: int, seed: int) -> None:
     behaviors = np.array(birs.ProblemBehavior.values, dtype=object)[rng.integers(0, 14, incidents)]
     activities = np.array(birs.Activity.values, dtype=object)[rng.integers(0, 18, incidents)]
     motivations = np.array(birs.PossibleMotivation.values, dtype=object)[rng.integers(0, 11, incidents)]
-    occurred_text = days(occurred)
-    incident_ids = uuid_text(4, np.arange(incidents))
+    occurred_text = days(occurred).tolist()
+    incident_ids = uuid_text(4, np.arange(incidents)).tolist()
+    who_l, response_l, follow_up_l = who.tolist(), response.tolist(), follow_up.tolist()
+    behavior_l, activity_l, motivation_l = behaviors.tolist(), activities.tolist(), motivations.tolist()
+    flag_text = {name: np.where(values, "t", "f").tolist() for name, values in flags.items()}
     copy(cursor, "incidents_incident", [
         "id", "created_at", "updated_at", "version", "network_id", "program_id", "child_id", "classroom_id",
         "occurred_on", "occurred_at", "problem_behavior", "activity", "others_involved", "possible_motivation",
         "strategy_response", "admin_follow_up", "notes", "is_iss", "is_oss", "is_dismissal", "source",
         "external_id", "recorded_by_id",
     ], (
-        (incident_ids[n], NOW, NOW, 1, network_id, program_ids[child_program[who[n]]], child_ids[who[n]], None,
-         occurred_text[n], None, behaviors[n], activities[n], "peers", motivations[n], response[n], follow_up[n],
-         "", "t" if flags["iss"][n] else "f", "t" if flags["oss"][n] else "f",
-         "t" if flags["dismissal"][n] else "f", "import", "", None)
+        (incident_ids[n], NOW, NOW, 1, network_id, program_l[in_program[who_l[n]]], ids[who_l[n]], None,
+         occurred_text[n], None, behavior_l[n], activity_l[n], "peers", motivation_l[n], response_l[n],
+         follow_up_l[n], "", flag_text["iss"][n], flag_text["oss"][n], flag_text["dismissal"][n], "import", "", None)
         for n in range(incidents)
     ), incidents)
 
@@ -265,20 +271,19 @@ def generate(children: int, incidents: int, programs: int, seed: int) -> None:
     standalone_span = np.minimum(end[standalone_child], last) - start[standalone_child] + 1
     standalone_day = start[standalone_child] + (rng.random(standalone) * standalone_span).astype(np.int64)
     standalone_kind = pick(rng, STANDALONE_KINDS, standalone)
-    standalone_text = days(standalone_day)
-    exclusion_ids = uuid_text(5, np.arange(len(linked) + standalone))
+    standalone_text, standalone_kind = days(standalone_day).tolist(), standalone_kind.tolist()
+    exclusion_ids, linked_kind = uuid_text(5, np.arange(len(linked) + standalone)).tolist(), linked_kind.tolist()
     columns = ["id", "created_at", "updated_at", "version", "network_id", "program_id", "child_id", "incident_id",
                "kind", "starts_on", "ends_on", "days_lost", "notes", "recorded_by_id"]
 
     def exclusion_rows() -> Iterable[tuple[Any, ...]]:
-        for k, n in enumerate(linked):
-            yield (exclusion_ids[k], NOW, NOW, 1, network_id, program_ids[child_program[who[n]]], child_ids[who[n]],
+        for k, n in enumerate(linked.tolist()):
+            yield (exclusion_ids[k], NOW, NOW, 1, network_id, program_l[in_program[who_l[n]]], ids[who_l[n]],
                    incident_ids[n], linked_kind[k], occurred_text[n], None,
-                   "0.5" if follow_up[n] == "sent_home_rest_of_day" else "1.0", "", None)
-        for k in range(standalone):
-            n = standalone_child[k]
-            yield (exclusion_ids[len(linked) + k], NOW, NOW, 1, network_id, program_ids[child_program[n]],
-                   child_ids[n], None, standalone_kind[k], standalone_text[k], None, "2.0", "", None)
+                   "0.5" if follow_up_l[n] == "sent_home_rest_of_day" else "1.0", "", None)
+        for k, n in enumerate(standalone_child.tolist()):
+            yield (exclusion_ids[len(linked) + k], NOW, NOW, 1, network_id, program_l[in_program[n]],
+                   ids[n], None, standalone_kind[k], standalone_text[k], None, "2.0", "", None)
 
     copy(cursor, "incidents_exclusion", columns, exclusion_rows(), len(linked) + standalone)
     cursor.execute("SET session_replication_role = DEFAULT")
