@@ -105,14 +105,21 @@ def main() -> None:
     parser.add_argument("--programs", type=int, default=40_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--keep", type=Path, help="Write the files here and keep them (default: a temp folder).")
+    parser.add_argument("--keep", type=Path, help="Write the files here and keep them (default: a temp folder); "
+                        "files already there from an earlier run with the same sizes and seed are reused.")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as temporary:
         folder = args.keep or Path(temporary)
         folder.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
-        children, incidents = generate(folder, args.children, args.incidents, args.programs, args.seed)
+        stamp = folder / f"generated-{args.children}-{args.incidents}-{args.programs}-{args.seed}"
+        if args.keep and stamp.exists():
+            children, incidents = folder / "children.csv", folder / "incidents.csv"
+        else:
+            stamp.unlink(missing_ok=True)
+            children, incidents = generate(folder, args.children, args.incidents, args.programs, args.seed)
+            stamp.touch()
         megabytes = (children.stat().st_size + incidents.stat().st_size) / 1e6
         print(f"generated {args.children:,} children and {args.incidents:,} incidents ({megabytes:.0f} MB) "
               f"in {time.perf_counter() - started:.1f} s")

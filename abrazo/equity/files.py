@@ -11,6 +11,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
+import io
+import mmap
+import multiprocessing
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -463,51 +468,139 @@ def _children_at_speed(path: Path, by: str) -> Roster | None:
 
 
 def _incidents_at_speed(path: Path, roster: Roster, outcome: str) -> list[int] | None:
+    """The hits of a file with no problem, read by two processes when it is big and has no quoted cell (so
+    that it can be cut at any line end); None at the first thing out of the ordinary."""
+    try:
+        ranges = _split_body(path, parts=2) if _can_fork() else None
+        if ranges is None:
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                opened = _fast_reader(handle, INCIDENT_COLUMNS)
+                if opened is None:
+                    return None
+                positions, rows = opened
+                counted = _count_incident_rows(rows, positions, roster, outcome)
+        else:
+            positions, first, rest = ranges
+            counted = _count_in_two_processes(path, positions, roster, outcome, first, rest)
+    except (OSError, UnicodeDecodeError, csv.Error, IndexError):
+        return None
+    if counted is None:
+        return None
+    hits, id_hashes = counted
+    if len(np.unique(id_hashes)) != len(id_hashes):
+        return None  # a repeated incident_id (or, once in billions of files, two ids with one hash)
+    return hits
+
+
+Counted = tuple[list[int], np.ndarray]  # child number of each hit, hash of each non-blank incident_id
+
+
+def _count_incident_rows(rows: Iterator[list[str]], positions: dict[str, int], roster: Roster,
+                         outcome: str) -> Counted | None:
     hits: list[int] = []
+    id_hashes: list[np.ndarray] = []
     good_dates: set[str] = set()
     good_times: set[str] = set()
     good_labels: dict[str, set[str]] = {name: set() for name in LABEL_COLUMNS}
     meets: dict[tuple[str, str], bool] = {}
-    seen_ids: set[str] = set()
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            opened = _fast_reader(handle, INCIDENT_COLUMNS)
-            if opened is None:
+    # the ten columns of each row, then (by chunk) ten columns of values: cheaper than transposing
+    # whole rows, whose other cells would be touched for nothing
+    cells = map(itemgetter(*(positions[name] for name in INCIDENT_COLUMNS)), rows)
+    while chunk := list(islice(cells, CHUNK_ROWS)):
+        incident_ids, child_ids, dates, times, *labels = zip(*chunk, strict=True)
+        del chunk
+        children = list(map(roster.index.get, child_ids))
+        if None in children:
+            return None
+        # repeated ids are looked for once at the end, on hashes in an array (sorting is cache-friendly,
+        # a million-entry set is not), and across both processes; an incident_id is optional
+        id_hashes.append(np.fromiter(map(hash, filter(None, incident_ids)), dtype=np.int64))
+        if not _all_good(dates, good_dates, _is_date) or not _all_good(times, good_times, _is_time):
+            return None
+        for name, values in zip(LABEL_COLUMNS, labels[:4], strict=True):
+            if not _all_good(values, good_labels[name], partial(_is_option, name)):
                 return None
-            positions, rows = opened
-            # the ten columns of each row, then (by chunk) ten columns of values: cheaper than transposing
-            # whole rows, whose other cells would be touched for nothing
-            cells = map(itemgetter(*(positions[name] for name in INCIDENT_COLUMNS)), rows)
-            while chunk := list(islice(cells, CHUNK_ROWS)):
-                incident_ids, child_ids, dates, times, *labels = zip(*chunk, strict=True)
-                del chunk
-                children = list(map(roster.index.get, child_ids))
-                if None in children:
-                    return None
-                before = len(seen_ids)
-                seen_ids.update(incident_ids)
-                seen_ids.discard("")  # an incident_id is optional
-                if len(seen_ids) - before != len(incident_ids) - incident_ids.count(""):
-                    return None  # a repeated incident_id
-                if not _all_good(dates, good_dates, _is_date) or not _all_good(times, good_times, _is_time):
-                    return None
-                for name, values in zip(LABEL_COLUMNS, labels[:4], strict=True):
-                    if not _all_good(values, good_labels[name], partial(_is_option, name)):
-                        return None
-                pairs = list(zip(labels[4], labels[5], strict=True))
-                for pair in set(pairs).difference(meets):
-                    counted = _meets(pair, outcome, "", 0, _Problems())
-                    if counted is None:
-                        return None
-                    meets[pair] = counted
-                hits.extend(compress(children, map(meets.__getitem__, pairs)))
-    except (OSError, UnicodeDecodeError, csv.Error, IndexError):
+        pairs = list(zip(labels[4], labels[5], strict=True))
+        for pair in set(pairs).difference(meets):
+            counted = _meets(pair, outcome, "", 0, _Problems())
+            if counted is None:
+                return None
+            meets[pair] = counted
+        hits.extend(compress(children, map(meets.__getitem__, pairs)))
+    return hits, np.concatenate(id_hashes) if id_hashes else np.zeros(0, dtype=np.int64)
+
+
+SPLIT_BYTES = 16 * 1024 * 1024  # smaller files are read by one process: starting another costs more
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods() and (os.cpu_count() or 1) > 1
+
+
+def _split_body(path: Path, *, parts: int) -> tuple[dict[str, int], tuple[int, int], tuple[int, int]] | None:
+    """The header's columns and two byte ranges of rows cut at a line end, or None when the file is small,
+    has a quoted cell (a quoted line break must not be cut) or its header is not in order."""
+    size = path.stat().st_size
+    if size < SPLIT_BYTES or parts != 2:
         return None
-    return hits
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        if data.find(b'"') != -1:
+            return None
+        header_end = data.find(b"\n") + 1
+        middle = data.find(b"\n", max(header_end, size // 2)) + 1
+        if header_end <= 0 or middle <= 0:
+            return None
+        header = data[:header_end].decode("utf-8-sig")
+    quiet = _Problems()
+    positions = _header(csv.reader([header]), "", INCIDENT_COLUMNS, quiet)
+    if quiet.total:
+        return None
+    return positions, (header_end, middle), (middle, size)
+
+
+def _rows_in(path: Path, byte_range: tuple[int, int]) -> Iterator[list[str]]:
+    start, end = byte_range
+    with path.open("rb") as handle:
+        handle.seek(start)
+        data = io.BytesIO(handle.read(end - start))
+    # strict UTF-8 (a cut at a line end never splits a character); decoded a buffer at a time as read
+    return filter(None, csv.reader(io.TextIOWrapper(data, encoding="utf-8", newline="")))
+
+
+_roster_for_worker: Roster | None = None  # set before the fork: the worker inherits it without a copy
+
+
+def _count_range_in_worker(path: Path, positions: dict[str, int], outcome: str,
+                           byte_range: tuple[int, int]) -> Counted | None:
+    assert _roster_for_worker is not None
+    try:
+        return _count_incident_rows(_rows_in(path, byte_range), positions, _roster_for_worker, outcome)
+    except (UnicodeDecodeError, csv.Error, IndexError):
+        return None
+
+
+def _count_in_two_processes(path: Path, positions: dict[str, int], roster: Roster, outcome: str,
+                            first: tuple[int, int], second: tuple[int, int]) -> Counted | None:
+    global _roster_for_worker  # how a forked worker gets a million-entry dict for free
+    _roster_for_worker = roster
+    gc.freeze()  # the worker's collector then leaves the inherited objects (and their pages) alone
+    try:
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            theirs = pool.apply_async(_count_range_in_worker, (path, positions, outcome, second))
+            mine = _count_incident_rows(_rows_in(path, first), positions, roster, outcome)
+            other = theirs.get()
+    finally:
+        gc.unfreeze()
+        _roster_for_worker = None
+    if mine is None or other is None:
+        return None
+    return mine[0] + other[0], np.concatenate((mine[1], other[1]))
 
 
 def _all_good(values: tuple[str, ...], good: set[str], is_good: Callable[[str], bool]) -> bool:
-    """Whether every value is good, judging each distinct value not seen before once (and remembering it)."""
+    """Whether every value is good, judging each value not seen before once (and remembering it)."""
+    if all(map(good.__contains__, values)):  # nearly always: no set to build, the good set stays in cache
+        return True
     for value in set(values).difference(good):
         if not is_good(value.strip()):
             return False

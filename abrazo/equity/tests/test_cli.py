@@ -623,3 +623,58 @@ def test_command_line_exit_status_and_streams(worked_example: tuple[Path, Path],
     assert failed.returncode == 2
     assert failed.stdout == ""
     assert "bad.csv, line 2, column child_id, value 'nobody': no child with this child_id" in failed.stderr
+
+
+# --- the fast path gives the same answer as the careful reader -------------------------------------------
+
+
+def test_spaces_around_ids_and_values_are_ignored(tmp_path: Path) -> None:
+    # given ids and a program written with spaces around them, a trailing blank line and an empty row
+    children = write_csv(tmp_path / "children.csv", CHILD_HEADER, [
+        child(" a ", program=" p1"), child("b", program="p1", race=" black "), ["", "", "", "", "", ""],
+    ])
+    with children.open("a", encoding="utf-8") as handle:
+        handle.write("\n")
+    incidents = write_csv(tmp_path / "incidents.csv", INCIDENT_HEADER, [incident(1, "a"), incident(2, "b ")])
+    # when counted per program
+    answer = run_json(children, incidents, "--by", "race_ethnicity", "--outcome", "oss", "--per-program")
+    # then " p1" and "p1" are one program, "a " and "a" one child
+    assert [(a["program_id"], a["enrolled"], a["children_with_outcome"]) for a in answer["analyses"]] == [
+        ("p1", 2, 2)]
+    assert [g["group"] for g in answer["analyses"][0]["groups"]] == ["black", "white"]
+
+
+def test_two_processes_give_the_same_counts_and_catch_repeats_across_halves(
+    tmp_path: Path, worked_example: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given the worked example read by one process, then by two (every file is big enough to split)
+    children, incidents = worked_example
+    one = run(children, incidents, "--by", "race_ethnicity", "--outcome", "oss", "--per-program")[0]
+    monkeypatch.setattr("abrazo.equity.files.SPLIT_BYTES", 1)
+    two = run(children, incidents, "--by", "race_ethnicity", "--outcome", "oss", "--per-program")[0]
+    # then the answers are the same
+    assert json.loads(two) == json.loads(one)
+    # and an incident_id of the first half repeated in the second half is still caught, with its lines
+    roster = Roster()
+    roster.add(program="p1", race="black", enrolled=4, with_oss=4)
+    roster.incidents += [incident(1, "p1-black-0", CONTACT_FAMILY)]
+    folder = tmp_path / "repeat"
+    folder.mkdir()
+    message = refused(*roster.write(folder), "--by", "race_ethnicity", "--outcome", "oss")
+    assert "incidents.csv, line 6, column incident_id, value '1': the incident_id is repeated (first on line 2)" in (
+        message)
+
+
+def test_large_json_is_one_analysis_per_line_with_the_same_content(
+    worked_example: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given the worked example printed per program as pretty JSON
+    children, incidents = worked_example
+    pretty = run(children, incidents, "--by", "race_ethnicity", "--outcome", "oss", "--per-program")[0]
+    # when there are more groups than are worth indenting
+    monkeypatch.setattr("abrazo.equity.management.commands.equity.PRETTY_JSON_GROUPS", 1)
+    compact = run(children, incidents, "--by", "race_ethnicity", "--outcome", "oss", "--per-program")[0]
+    # then each analysis is one line, and the document says the same
+    assert json.loads(compact) == json.loads(pretty)
+    assert len(compact.splitlines()) == 1 + 2 + 1  # the opening, one line per program, the closing
+    assert compact.splitlines()[1].startswith('{"program_id": "p1"')
