@@ -10,7 +10,9 @@ a temporary folder. Then, side by side in this run:
 - `wc -l` on both files (the floor: reading the bytes);
 - a bare Python `csv.reader` loop over both files (the floor for any pure-Python reader).
 
-It prints the seconds, the ratio to the 10 s target and the ratios to the two floors.
+It prints the seconds, the ratio to the 10 s target and the ratios to the two floors, with the CPU
+seconds of each run (its processes together) and the load average, since other work on the machine
+stretches wall time.
 
     .venv/bin/python bench/equity_cli.py [--children 1000000] [--incidents 1000000] [--programs 40000]
                                          [--seed 1] [--repeat 3] [--keep DIR]
@@ -22,6 +24,7 @@ import argparse
 import csv
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -82,10 +85,19 @@ def generate(folder: Path, n_children: int, n_incidents: int, n_programs: int, s
 
 
 def timed(command: list[str], *, output: Path | None = None) -> float:
+    return timed_with_cpu(command, output=output)[0]
+
+
+def timed_with_cpu(command: list[str], *, output: Path | None = None) -> tuple[float, float]:
+    """Wall seconds, and CPU seconds of the process and everything it started (on a busy machine the
+    CPU time is the steadier figure: wall time then depends on who else is running)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     with (output.open("w") if output else open(os.devnull, "w")) as sink:
         subprocess.run(command, stdout=sink, check=True, cwd=ROOT)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def python_csv_read(*paths: Path) -> float:
@@ -133,13 +145,17 @@ def main() -> None:
             "abrazo equity --per-program (json)": [*base, "--per-program"],
             "abrazo equity --per-program (csv)": [*base, "--per-program", "--format", "csv"],
         }
-        print(f"{'':40} {'seconds':>8} {'/ 10 s':>7} {'/ wc -l':>8} {'/ csv read':>10}")
+        print(f"load average before the runs: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        print(f"{'':40} {'seconds':>8} {'/ 10 s':>7} {'/ wc -l':>8} {'/ csv read':>10} {'CPU s':>6}")
         print(f"{'wc -l (both files)':40} {wc:8.2f}")
         print(f"{'Python csv.reader loop (both files)':40} {bare:8.2f} {'':>7} {bare / wc:8.1f}")
         for name, command in runs.items():
-            seconds = statistics.median(timed(command, output=folder / "out.txt") for _ in range(args.repeat))
+            measured = [timed_with_cpu(command, output=folder / "out.txt") for _ in range(args.repeat)]
+            seconds = statistics.median(wall for wall, _ in measured)
+            cpu = statistics.median(cpu for _, cpu in measured)
             print(f"{name:40} {seconds:8.2f} {seconds / TARGET_SECONDS:7.2f} {seconds / wc:8.1f} "
-                  f"{seconds / bare:10.2f}")
+                  f"{seconds / bare:10.2f} {cpu:6.2f}")
+        print(f"load average after the runs: {os.getloadavg()[0]:.1f}")
         print(f"output of the last run: {(folder / 'out.txt').stat().st_size / 1e6:.1f} MB")
 
 
