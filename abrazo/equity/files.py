@@ -24,7 +24,7 @@ from functools import partial
 from itertools import compress, islice
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import numpy as np
 
@@ -509,9 +509,10 @@ def _count_incident_rows(rows: Iterator[list[str]], positions: dict[str, int], r
     while chunk := list(islice(cells, CHUNK_ROWS)):
         incident_ids, child_ids, dates, times, *labels = zip(*chunk, strict=True)
         del chunk
-        children = list(map(roster.index.get, child_ids))
-        if None in children:
+        found = list(map(roster.index.get, child_ids))
+        if None in found:
             return None
+        children = cast(list[int], found)
         # repeated ids are looked for once at the end, on hashes in an array (sorting is cache-friendly,
         # a million-entry set is not), and across both processes; an incident_id is optional
         id_hashes.append(np.fromiter(map(hash, filter(None, incident_ids)), dtype=np.int64))
