@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from abrazo.core.crypto import EncryptedTextField
 from abrazo.core.models import BaseModel, VersionedModel
@@ -28,7 +29,7 @@ from abrazo.intake.models import RequesterRole
 
 class EpisodeType(models.TextChoices):
     CHILD_FAMILY = "child_family", _("Child/family-focused")
-    CLASSROOM = "classroom", _("Classroom")
+    CLASSROOM = "classroom", pgettext_lazy("episode type", "Classroom")
     PROGRAMMATIC = "programmatic", _("Programmatic")
     FFN_HOME = "ffn_home", _("Family, friend and neighbor / home-based")
     GROUP_REFLECTIVE = "group_reflective", _("Group / reflective")

@@ -13,6 +13,7 @@ from uuid import UUID
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from abrazo.core.submissions import CreateOnceMixin
@@ -185,7 +186,7 @@ class ChildChoiceField(forms.ModelChoiceField):
 def _birs_field(name: str) -> forms.ChoiceField:
     model_field = Incident._meta.get_field(name)
     return forms.ChoiceField(
-        label=model_field.verbose_name, help_text=model_field.help_text,
+        label=capfirst(model_field.verbose_name), help_text=model_field.help_text,
         choices=[("", CHOOSE), *birs.FIELDS[name].choices],
     )
 
