@@ -4,7 +4,8 @@ independent solver (numpy's SVD null space) rather than the module's own exact e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pytest
@@ -50,6 +51,86 @@ def recoverable_by_numpy(values: Sequence[int], relations: Sequence[Relation], h
     rank = int((singular > 1e-9).sum())
     null_space = right[rank:]  # rows spanning every direction the hidden values can move in together
     return {index for index in unknowns if np.all(np.abs(null_space[:, column[index]]) < 1e-9)}
+
+
+def values_each_can_take(
+    values: Sequence[int], relations: Sequence[Relation], hidden: frozenset[int], high: int, *, enough: int = 0
+) -> dict[int, set[int]]:
+    """By brute force: the values each hidden 1..high count takes over every whole-number assignment of the
+    hidden values that a reader cannot rule out: hidden 1..high counts in 1..high, other hidden values in
+    0..cap, the published values as published, every relation adding up. The cap (twice the largest value
+    plus high) can only leave assignments out, so it can only make a count look more exposed than it is.
+    With `enough`, stops as soon as every count is seen taking that many values.
+
+    Depth first over the hidden values, trying each value of the one with the fewest left. Before each choice
+    the choices are cut down to those each relation still allows given the others' (a branch cut by mistake
+    could only hide an assignment, again making a count look more exposed); every assignment counted is
+    checked against every relation.
+    """
+    cap = 2 * max(values, default=0) + high
+    primary = [index for index in sorted(hidden) if 1 <= values[index] <= high]
+    equations = []
+    for relation in relations:
+        terms: dict[int, int] = {relation.total: 1}
+        for part in relation.parts:
+            terms[part] = terms.get(part, 0) - 1
+        constant = sum(c * values[index] for index, c in terms.items() if index not in hidden)
+        equations.append(({index: c for index, c in terms.items() if c and index in hidden}, constant))
+    seen: dict[int, set[int]] = {index: set() for index in primary}
+
+    def cut(low: dict[int, int], top: dict[int, int]) -> bool:
+        """Narrow the choices in place until no relation narrows them further; False if one runs out."""
+        changed = True
+        while changed:
+            changed = False
+            for terms, constant in equations:
+                least = constant + sum(min(c * low[i], c * top[i]) for i, c in terms.items())
+                most = constant + sum(max(c * low[i], c * top[i]) for i, c in terms.items())
+                if not least <= 0 <= most:
+                    return False
+                for i, c in terms.items():
+                    # c * x_i = -(the rest), and the rest lies in [least, most] less x_i's own share
+                    rest_least = least - min(c * low[i], c * top[i])
+                    rest_most = most - max(c * low[i], c * top[i])
+                    bounds = sorted((-rest_most / c, -rest_least / c))
+                    new_low, new_top = max(low[i], math.ceil(bounds[0])), min(top[i], math.floor(bounds[1]))
+                    if new_low > new_top:
+                        return False
+                    if (new_low, new_top) != (low[i], top[i]):
+                        low[i], top[i], changed = new_low, new_top, True
+        return True
+
+    def solutions(low: dict[int, int], top: dict[int, int]) -> Iterator[dict[int, int]]:
+        if not cut(low, top):
+            return
+        open_values = [index for index in hidden if low[index] < top[index]]
+        if not open_values:
+            assert all(constant + sum(c * low[i] for i, c in terms.items()) == 0 for terms, constant in equations)
+            yield low
+            return
+        index = min(open_values, key=lambda i: (top[i] - low[i], i))
+        for value in range(low[index], top[index] + 1):
+            yield from solutions({**low, index: value}, {**top, index: value})
+
+    low = {index: 1 if index in primary else 0 for index in hidden}
+    top = {index: high if index in primary else cap for index in hidden}
+    if not enough:
+        for solution in solutions(low, top):
+            for index in primary:
+                seen[index].add(solution[index])
+        return seen
+    # Enough values for each: ask, value by value, for one assignment with it (each one found counts for all)
+    for index in primary:
+        for value in range(1, high + 1):
+            if len(seen[index]) >= enough:
+                break
+            if value in seen[index]:
+                continue
+            for solution in solutions({**low, index: value}, {**top, index: value}):
+                for other in primary:
+                    seen[other].add(solution[other])
+                break
+    return seen
 
 
 def column_relations(size: int) -> list[Relation]:
@@ -132,6 +213,77 @@ def test_a_table_whose_small_cell_is_alone_in_a_row_hides_the_row_total() -> Non
     assert table.column_totals == [False] and table.grand_total is False
 
 
+def test_two_ones_whose_sum_is_published_are_hidden_with_the_next_smallest() -> None:
+    # Given 1, 1, 50 with total 52: hiding the 1s alone leaves their sum, 2, and each is at least 1
+    column = [1, 1, 50]
+    assert values_each_can_take([*column, 52], column_relations(3), frozenset({0, 1}), DEFAULT_HIGH) == {
+        0: {1},
+        1: {1},
+    }
+    # When suppressed, the 50 is hidden too: now each 1 could be anything from 1 to 10
+    hidden = suppress_column(column)
+    assert hidden == {0, 1, 2}
+    assert values_each_can_take([*column, 52], column_relations(3), hidden, DEFAULT_HIGH) == {
+        0: set(range(1, 11)),
+        1: set(range(1, 11)),
+    }
+
+
+def test_a_hidden_sum_of_high_or_less_is_widened() -> None:
+    # Given 1, 2, 60 with total 63: the hidden pair adds up to 3, so each would be 1 or 2
+    assert values_each_can_take([1, 2, 60, 63], column_relations(3), frozenset({0, 1}), DEFAULT_HIGH) == {
+        0: {1, 2},
+        1: {1, 2},
+    }
+    assert suppress_column([1, 2, 60]) == {0, 1, 2}
+    # and a sum of exactly high is not enough either (6 + 4 = 10: neither could be 10)
+    assert suppress_column([6, 4, 60]) == {0, 1, 2}
+    # while 4 + 7 = 11 leaves each anywhere in 1..10 (4 = 11 - 7, and 1 + 10 = 11)
+    assert suppress_column([4, 7, 60]) == {0, 1}
+
+
+def test_hidden_counts_pinned_at_the_top_are_widened() -> None:
+    # Given 10, 10, 50 with total 70: the hidden pair adds up to 20, more than 10, yet each is at most 10,
+    # so each must be 10
+    assert values_each_can_take([10, 10, 50, 70], column_relations(3), frozenset({0, 1}), DEFAULT_HIGH) == {
+        0: {10},
+        1: {10},
+    }
+    assert suppress_column([10, 10, 50]) == {0, 1, 2}
+    # and 5 + 7 = 12 would tell a reader that neither is 1 (the other is at most 10)
+    assert suppress_column([5, 7, 60]) == {0, 1, 2}
+
+
+def test_several_small_counts_whose_sum_exceeds_high_can_still_be_pinned() -> None:
+    # Given high 2 and 1, 1, 1, 50: the hidden three add up to 3 > 2, but three counts of at least 1
+    # adding up to 3 are all 1
+    assert values_each_can_take([1, 1, 1, 50, 53], column_relations(4), frozenset({0, 1, 2}), 2) == {
+        0: {1},
+        1: {1},
+        2: {1},
+    }
+    assert suppress_column([1, 1, 1, 50], high=2) == {0, 1, 2, 3}
+
+
+def test_a_two_way_table_whose_margins_tie_two_small_counts_together() -> None:
+    # Given 2 and 10 on a diagonal: hiding the four cells stops subtraction, but the margins give
+    # d = 35 - b = 35 - (27 - a) = a + 8, so a is 1 or 2 and d is 9 or 10
+    cells = [[2, 25], [74, 10]]
+    values = table_values(cells)
+    cell, row_total, column_total, grand, relations = table_layout(2, 2)
+    rectangle = frozenset(index for row in cell for index in row)
+    assert recoverable_by_numpy(values, relations, rectangle) == set()
+    assert values_each_can_take(values, relations, rectangle, DEFAULT_HIGH) == {0: {1, 2}, 3: {9, 10}}
+    # When suppressed, two column totals are hidden as well, which unties them
+    table = suppress_table(cells)
+    assert table == SuppressedTable(
+        cells=[[True, True], [True, True]], row_totals=[False, False], column_totals=[True, True], grand_total=False
+    )
+    hidden = rectangle | set(column_total)
+    assert values_each_can_take(values, relations, hidden, DEFAULT_HIGH) == {0: set(range(1, 11)), 3: set(range(1, 11))}
+    assert row_total and grand
+
+
 def test_several_relations_together_can_give_a_value_away() -> None:
     # Given three small values, each pair of them published in a total with one large value:
     #   57 = A + B + 50, 68 = A + C + 60, 79 = B + C + 70
@@ -141,10 +293,14 @@ def test_several_relations_together_can_give_a_value_away() -> None:
     primary = frozenset({0, 1, 2})
     assert all(is_determined(values, relations, primary, index) for index in primary)
     assert recoverable_by_numpy(values, relations, primary) == primary
-    # When suppressed, the smallest large value sharing a relation with A (the 50) is hidden as well
+    # When suppressed, each relation's large value is hidden as well: in 57 = A + B + 50 the hidden pair
+    # would add up to 7 (so neither could be above 6), in 68 = A + C + 60 to 8, in 79 = B + C + 70 to 9
     hidden = suppress(values, relations)
-    assert hidden == {0, 1, 2, 3}
+    assert hidden == {0, 1, 2, 3, 4, 5}
     assert recoverable_by_numpy(values, relations, hidden) == set()
+    # Hiding the 50 alone would stop the exact recovery, but not the narrowing
+    assert recoverable_by_numpy(values, relations, frozenset({0, 1, 2, 3})) == set()
+    assert values_each_can_take(values, relations, frozenset({0, 1, 2, 3}), DEFAULT_HIGH)[0] == set(range(1, 8))
 
 
 def test_the_complement_chosen_is_one_that_actually_protects() -> None:
@@ -223,6 +379,17 @@ def assert_safe(values: Sequence[int], relations: Sequence[Relation], hidden: fr
     # and no relation is left with exactly one hidden member
     for relation in relations:
         assert len({relation.total, *relation.parts} & hidden) != 1
+    assert_hidden_sums_are_wide(values, relations, hidden, high)
+
+
+def assert_hidden_sums_are_wide(
+    values: Sequence[int], relations: Sequence[Relation], hidden: frozenset[int], high: int
+) -> None:
+    """Where a total is published, its hidden parts add up to 0 (nothing, or hidden zeros) or more than high."""
+    for relation in relations:
+        if relation.total not in hidden:
+            hidden_sum = sum(values[part] for part in relation.parts if part in hidden)
+            assert hidden_sum == 0 or hidden_sum > high, (relation, hidden_sum)
 
 
 @settings(deadline=None)
@@ -268,10 +435,12 @@ def test_a_two_way_table_is_safe(cells: list[list[int]], high: int) -> None:
 
 
 @st.composite
-def linked_problems(draw: st.DrawFn) -> tuple[list[int], list[Relation]]:
+def linked_problems(
+    draw: st.DrawFn, max_rows: int = 4, cell_counts: st.SearchStrategy[int] = counts
+) -> tuple[list[int], list[Relation]]:
     """Two tables (race x gender, race x DLL) that share their row totals and grand total."""
-    rows = draw(st.integers(1, 4))
-    left = [[draw(counts) for _ in range(2)] for _ in range(rows)]
+    rows = draw(st.integers(1, max_rows))
+    left = [[draw(cell_counts) for _ in range(2)] for _ in range(rows)]
     # The second table's rows must add up to the same race totals: split each total at random
     right = []
     for row in left:
@@ -328,10 +497,55 @@ def test_arbitrary_relations_are_made_safe(problem: tuple[list[int], list[Relati
     values, relations, _ = problem
     hidden = suppress(values, relations)
     assert all(index in hidden for index, value in enumerate(values) if is_primary(value))
+    assert_hidden_sums_are_wide(values, relations, hidden, DEFAULT_HIGH)
     # Values the relations force to zero stay determined whatever is hidden; every other is protected
     forced_zero = recoverable_by_numpy(values, relations, frozenset(range(len(values))))
     assert recoverable_by_numpy(values, relations, hidden) <= forced_zero
     assert all(values[index] == 0 for index in forced_zero)
+
+
+# --- Brute force on tiny tables: no hidden small count can be pinned down ----------------------------
+
+tiny_counts = st.one_of(st.integers(0, 12), st.integers(0, 30))
+
+
+@settings(deadline=None, max_examples=200)
+@given(st.lists(tiny_counts, min_size=1, max_size=4), st.integers(2, 10))
+def test_in_a_tiny_column_each_hidden_small_count_could_be_anything_from_1_to_high(
+    column: list[int], high: int
+) -> None:
+    values = [*column, sum(column)]
+    hidden = suppress_column(column, high=high)
+    can_take = values_each_can_take(values, column_relations(len(column)), hidden, high)
+    if len(column) not in hidden:  # a published total: each hidden small count keeps the whole 1..high
+        assert all(taken == set(range(1, high + 1)) for taken in can_take.values()), can_take
+    else:  # a small total caps its small parts: with high 2, 1 and 1 of 2 are given away whatever is hidden
+        small_parts = sum(1 for count in column if is_primary(count, high=high))
+        assert all(len(taken) >= 2 for taken in can_take.values()) or small_parts >= high, can_take
+
+
+@settings(deadline=None, max_examples=300)
+@given(st.integers(1, 3), st.integers(1, 3), st.data(), st.integers(5, 10))
+def test_in_a_tiny_table_every_hidden_small_count_takes_at_least_two_values(
+    rows: int, columns: int, data: st.DataObject, high: int
+) -> None:
+    cells = [[data.draw(tiny_counts) for _ in range(columns)] for _ in range(rows)]
+    *_, relations = table_layout(rows, columns)
+    values = table_values(cells)
+    hidden = suppress(values, relations, high=high)
+    can_take = values_each_can_take(values, relations, hidden, high, enough=2)
+    assert all(len(taken) >= 2 for taken in can_take.values()), (cells, sorted(hidden), can_take)
+
+
+@settings(deadline=None, max_examples=300)
+@given(linked_problems(max_rows=2, cell_counts=tiny_counts))
+def test_in_tiny_linked_tables_every_hidden_small_count_takes_at_least_two_values(
+    problem: tuple[list[int], list[Relation]],
+) -> None:
+    values, relations = problem
+    hidden = suppress(values, relations)
+    can_take = values_each_can_take(values, relations, hidden, DEFAULT_HIGH, enough=2)
+    assert all(len(taken) >= 2 for taken in can_take.values()), (values, sorted(hidden), can_take)
 
 
 @given(st.lists(st.integers(0, 1000), max_size=10), st.integers(1, 20))
