@@ -45,8 +45,10 @@ UNIT_MODELS: dict[str, Any] = {NETWORK: Network, REGION: Region, PROGRAM: Progra
 TREND_YEARS = 3
 PRESET_YEARS = 5
 EXTRA_PREFIX = "extra:"
-# How a count hidden by complementary suppression reads (one of 1..suppress_up_to reads "1-10").
-COMPLEMENTARY_LABEL = gettext_lazy("hidden")
+# How every hidden count reads, whether it is small (1..suppress_up_to) or hidden to protect a small one.
+# One label for both on purpose: reading "1-10" on some cells and "hidden" on others would tell a reader
+# that the second kind is 0 or above 10, which narrows the small ones down through the total.
+HIDDEN_LABEL = gettext_lazy("hidden")
 # Roster column names count_groups accepts (others are left out of the form rather than refused there).
 EXTRA_KEY = re.compile(r"^[\w-]{1,64}$")
 # Children read to discover which extra roster columns a unit has (a sample, so that the form stays cheap).
@@ -325,11 +327,7 @@ def _published(values: Sequence[int], *, exact: bool, high: int, total: int | No
     def shown(index: int) -> Count:
         if index not in hidden:
             return Count(everything[index])
-        # A count of 1..high reads "1-10"; a cell hidden only so that such a count cannot be worked out
-        # reads "hidden": labelling it "1-10" would state something false about it (it may be 0 or 14).
-        if suppression.is_primary(everything[index], high=high):
-            return Count(None, suppression.label(high))
-        return Count(None, str(COMPLEMENTARY_LABEL))
+        return Count(None, str(HIDDEN_LABEL))
 
     return [shown(index) for index in range(len(values))], shown(len(values))
 

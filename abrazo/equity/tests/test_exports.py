@@ -49,9 +49,9 @@ def test_the_evaluator_export_is_suppressed_as_the_page_is(client, data):
     response = download(client, data.people["evaluator"], unit=f"program:{data.program_a.pk}",
                         table="race_ethnicity", format="csv")
     rows = {row[0]: row for row in read_csv(response)}
-    # the worked example: 4 reads 1-10, 12 is hidden, and the ratio resting on them is blank
+    # the worked example: 4 and 12 are hidden (both read "hidden"), and the ratio resting on them is blank
     assert rows["Black or African American"][1:6] == ["40", "hidden", "hidden", "", ""]
-    assert rows["White"][1:4] == ["60", "1-10", "1-10"]
+    assert rows["White"][1:4] == ["60", "hidden", "hidden"]
     assert "2.6667" not in response.content.decode()
 
 
