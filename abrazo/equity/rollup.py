@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -148,9 +149,9 @@ def schedule_refresh(child_ids: Iterable[UUID]) -> None:
     if not ids:
         return
     # A big import touches thousands of children: several modest tasks, not one huge argument list.
-    for start in range(0, len(ids), tasks.CHILDREN_PER_TASK):
-        chunk = ids[start:start + tasks.CHILDREN_PER_TASK]
-        transaction.on_commit(lambda chunk=chunk: tasks.refresh_child_years.enqueue(child_ids=chunk))
+    size = tasks.CHILDREN_PER_TASK
+    for start in range(0, len(ids), size):
+        transaction.on_commit(partial(tasks.refresh_child_years.enqueue, child_ids=ids[start:start + size]))
 
 
 def rebuild_network(network_id: UUID) -> int:
