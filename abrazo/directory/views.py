@@ -146,6 +146,11 @@ def program_detail(request: HttpRequest, pk: UUID) -> HttpResponse:
             "may_edit": access.can(user, "program.edit", program),
             "may_edit_classrooms": access.can(user, "classroom.edit", program),
             "may_edit_staff": access.can(user, "staff.edit", program),
+            # The program's children, incidents and equity figures (issue 4).
+            "may_see_children": access.can(user, "child.view", program),
+            "may_record_incident": access.can(user, "incident.record", program),
+            "may_import": access.can(user, "incident.import", program),
+            "may_see_equity": access.can(user, "equity.dashboard", program),
         },
     )
 

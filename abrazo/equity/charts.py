@@ -64,7 +64,7 @@ def forest_plot(
     reference_label: str,
 ) -> str:
     """Risk ratios with their 95% intervals on a log scale, a reference line at 1 (no difference)."""
-    label_width, plot_left, plot_right, width = 210, 220, 520, 760
+    label_width, plot_left, plot_right, width = 210, 220, 520, 820  # room for the note in Spanish
     row_height, top = 30, 28
     height = top + row_height * max(len(rows), 1) + 46
     low, high = _log_domain(rows)

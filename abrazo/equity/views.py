@@ -142,6 +142,16 @@ def _ratio_text(row: selectors.GroupRow) -> str:
     return f"{text} {_('ARR')}" if row.ratio_method == "arr" else text
 
 
+def _trend_text(point: Any) -> str:
+    """A year with a risk reads as a percentage; otherwise say why there is none: no children that year,
+    or a figure hidden from this reader."""
+    if point.risk is not None:
+        return _percent_text(point.risk)
+    if point.enrolled.value == 0:
+        return _("no children")
+    return _("hidden")
+
+
 def _percent_text(value: float | None) -> str:
     return _("hidden") if value is None else sentences.percent(value)
 
@@ -176,7 +186,7 @@ def _section(report: selectors.DimensionReport, board: selectors.Dashboard, quer
     )
     trend = charts.trend_chart(
         [charts.TrendPanel(label=series.label, points=[
-            (point.label, point.risk, _percent_text(point.risk) if point.risk is not None else _("hidden"))
+            (point.label, point.risk, _trend_text(point))
             for point in series.points
         ]) for series in report.trend],
         chart_id=f"{chart_id}-trend",

@@ -113,6 +113,8 @@ def child_list(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/child_list.html", {
         "form": form, "page": page, "show_classroom_filter": bool(classroom_programs),
         "add_to": _addable_program(user, CHILD_EDIT, filters.program_id, programs),
+        "record_at": _addable_program(user, INCIDENT_RECORD, filters.program_id, programs),
+        "import_to": _addable_program(user, "incident.import", filters.program_id, programs),
         "several_programs": len(programs) > 1,
     })
 
