@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 from scipy.special import gammaln
@@ -155,36 +156,8 @@ def weighted_risk_ratio(shares: Mapping[str, float], risks: Mapping[str, float],
     return _ratio((1 - shares[group]) * risks[group], others)
 
 
-@dataclass(frozen=True)
-class _Comparison:
-    """The table a group's ratio is computed on: the group against `c` of `n2` other children."""
-
-    with_outcome: int
-    enrolled: int
-    method: str  # "rr" or "arr"
-
-
-def _comparison(
-    counts: GroupCounts,
-    unit_totals: tuple[int, int],
-    next_level: Sequence[GroupCounts] | None,
-    thresholds: Thresholds,
-) -> _Comparison | None:
-    """All other children of the unit when there are enough of them, else the children not in the group
-    one level up (the alternate risk ratio), else None."""
-    # An empty comparison can never give a ratio, whatever thresholds a network chose.
-    least_enrolled = max(thresholds.min_n, 1)
-    c = unit_totals[0] - counts.children_with_outcome
-    n2 = unit_totals[1] - counts.enrolled
-    if c >= thresholds.min_cell and n2 >= least_enrolled:
-        return _Comparison(c, n2, "rr")
-    if next_level is None:
-        return None
-    c_alt = sum(other.children_with_outcome for other in next_level if other.group != counts.group)
-    n2_alt = sum(other.enrolled for other in next_level if other.group != counts.group)
-    if c_alt >= thresholds.min_cell and n2_alt >= least_enrolled and c_alt <= n2_alt:
-        return _Comparison(c_alt, n2_alt, "arr")
-    return None
+GroupRow = tuple[Any, ...]  # the values of a GroupResult, in the order of RESULT_FIELDS
+RESULT_FIELDS = tuple(field.name for field in fields(GroupResult))
 
 
 def _check_counts(groups: Sequence[GroupCounts], what: str) -> None:
@@ -199,6 +172,123 @@ def _check_counts(groups: Sequence[GroupCounts], what: str) -> None:
             raise ValueError(f"{what}: group {counts.group!r} has a negative count")
         if counts.children_with_outcome > counts.enrolled:
             raise ValueError(f"{what}: group {counts.group!r} has more children with the outcome than enrolled")
+
+
+class UnitAnalyser:
+    """`analyse` for many units compared with one next level (every program of a file against all its
+    children): the next level is checked and summed once, not once per unit, and a Fisher p is computed
+    once per distinct table. `rows` takes and gives plain tuples, so that a caller analysing tens of
+    thousands of units builds no object per group; the figures are those of `analyse`, bit for bit.
+    """
+
+    def __init__(
+        self,
+        *,
+        thresholds: Thresholds = Thresholds(),
+        next_level: Sequence[GroupCounts] | None = None,
+        weighted: bool = False,
+    ) -> None:
+        if next_level is not None:
+            _check_counts(next_level, "next level")
+            # the children not in a group one level up: the level's total less the group's own (integers,
+            # so exactly the sum over the other groups)
+            self._next_with_outcome = {g.group: g.children_with_outcome for g in next_level}
+            self._next_enrolled = {g.group: g.enrolled for g in next_level}
+            self._next_totals = (sum(self._next_with_outcome.values()), sum(self._next_enrolled.values()))
+        self._has_next_level = next_level is not None
+        self._min_cell = thresholds.min_cell
+        # an empty comparison can never give a ratio, whatever thresholds a network chose
+        self._least_enrolled = max(thresholds.min_n, 1)
+        self._weighted = weighted
+        self._fisher: dict[tuple[int, int, int, int], float] = {}
+
+    def analyse(self, groups: Sequence[GroupCounts]) -> list[GroupResult]:
+        """Every metric for every group of one unit, in the order given (see `analyse`)."""
+        _check_counts(groups, "unit")
+        rows = self._rows([(g.group, g.enrolled, g.children_with_outcome, g.events) for g in groups])
+        return [GroupResult(*row) for row in rows]
+
+    def rows(self, groups: Sequence[tuple[str, int, int, int]]) -> list[GroupRow]:
+        """`analyse` on (group, enrolled, children_with_outcome, events) tuples, giving the values of each
+        GroupResult as a tuple (RESULT_FIELDS in order)."""
+        seen: set[str] = set()
+        for name, enrolled, with_outcome, events in groups:
+            if name in seen or enrolled < 0 or with_outcome < 0 or events < 0 or with_outcome > enrolled:
+                _check_counts([GroupCounts(*counts) for counts in groups], "unit")  # raises, naming the group
+            seen.add(name)
+        return self._rows(groups)
+
+    def _rows(self, groups: Sequence[tuple[str, int, int, int]]) -> list[GroupRow]:
+        total_enrolled = total_with_outcome = total_events = 0
+        for _, enrolled, with_outcome, events in groups:
+            total_enrolled += enrolled
+            total_with_outcome += with_outcome
+            total_events += events
+        min_cell, least_enrolled = self._min_cell, self._least_enrolled
+        shares: dict[str, float] | None = None
+        risks: dict[str, float] | None = None
+
+        rows: list[GroupRow] = []
+        for name, n1, a, d in groups:
+            reason: str | None = None
+            method: str | None = None
+            ratio = ci_low = ci_high = fisher_p = event_ratio = weighted_ratio = None
+            if a < min_cell:
+                reason = NotCalculated.GROUP_TOO_FEW_WITH_OUTCOME
+            elif n1 < least_enrolled:
+                reason = NotCalculated.GROUP_TOO_FEW_ENROLLED
+            else:
+                # all other children of the unit when there are enough of them, else the children not in
+                # the group one level up (the alternate risk ratio), else nothing to compare with
+                c, n2 = total_with_outcome - a, total_enrolled - n1
+                if c >= min_cell and n2 >= least_enrolled:
+                    method = "rr"
+                elif self._has_next_level:
+                    c = self._next_totals[0] - self._next_with_outcome.get(name, 0)
+                    n2 = self._next_totals[1] - self._next_enrolled.get(name, 0)
+                    if c >= min_cell and n2 >= least_enrolled and c <= n2:
+                        method = "arr"
+                with_ci = risk_ratio_with_ci(a, n1, c, n2) if method is not None else None
+                if with_ci is not None:
+                    ratio, ci_low, ci_high = with_ci
+                    fisher_p = self._fisher_p(a, n1 - a, c, n2 - c)
+                else:  # with_ci is None only without a comparison, for checked counts
+                    method, reason = None, NotCalculated.COMPARISON_TOO_SMALL
+
+            event_rate = d / n1 if n1 else None
+            if method == "rr":
+                if event_rate is not None:
+                    others_rate = _ratio(total_events - d, total_enrolled - n1)
+                    event_ratio = _ratio(event_rate, others_rate) if others_rate is not None else None
+                if self._weighted:
+                    if shares is None or risks is None:  # built once per unit, and only when needed
+                        shares = {g[0]: g[1] / total_enrolled for g in groups if total_enrolled}
+                        risks = {g[0]: g[2] / g[1] for g in groups if g[1]}
+                    weighted_ratio = weighted_risk_ratio(shares, risks, name)
+            share = n1 / total_enrolled if total_enrolled else None
+            child_composition = a / total_with_outcome if total_with_outcome else None
+            e_formula_upper = None
+            if share is not None and total_with_outcome:
+                e_formula_upper = share + math.sqrt(share * (1 - share) / total_with_outcome)
+            alert = (
+                child_composition is not None
+                and e_formula_upper is not None
+                and child_composition > e_formula_upper
+                and n1 > 10
+            )
+            rows.append((
+                name, n1, a, d, a / n1 if n1 else None, ratio, method, reason, ci_low, ci_high, fisher_p,
+                event_rate, event_ratio, share, child_composition, d / total_events if total_events else None,
+                e_formula_upper, alert, weighted_ratio,
+            ))
+        return rows
+
+    def _fisher_p(self, a: int, b: int, c: int, d: int) -> float:
+        table = (a, b, c, d)
+        p = self._fisher.get(table)
+        if p is None:
+            p = self._fisher[table] = fisher_exact_p(a, b, c, d)
+        return p
 
 
 def analyse(
@@ -220,80 +310,10 @@ def analyse(
     alternate form, so they are shown only when the group is compared with its own unit ("rr").
     Risks, shares and compositions are always given when their denominator is not zero; the E-formula
     alert is BIRS's own screen and has its own guard (more than 10 children enrolled).
+
+    Many units against one next level: `UnitAnalyser`, which gives the same results faster.
     """
-    _check_counts(groups, "unit")
-    if next_level is not None:
-        _check_counts(next_level, "next level")
-    total_enrolled = sum(g.enrolled for g in groups)
-    total_with_outcome = sum(g.children_with_outcome for g in groups)
-    total_events = sum(g.events for g in groups)
-    shares = {g.group: g.enrolled / total_enrolled for g in groups if total_enrolled}
-    risks = {g.group: g.children_with_outcome / g.enrolled for g in groups if g.enrolled}
-
-    results: list[GroupResult] = []
-    for counts in groups:
-        a, n1 = counts.children_with_outcome, counts.enrolled
-        reason: str | None = None
-        comparison: _Comparison | None = None
-        if a < thresholds.min_cell:
-            reason = NotCalculated.GROUP_TOO_FEW_WITH_OUTCOME
-        elif n1 < max(thresholds.min_n, 1):
-            reason = NotCalculated.GROUP_TOO_FEW_ENROLLED
-        else:
-            comparison = _comparison(counts, (total_with_outcome, total_enrolled), next_level, thresholds)
-            if comparison is None:
-                reason = NotCalculated.COMPARISON_TOO_SMALL
-
-        ratio = ci_low = ci_high = fisher_p = None
-        if comparison is not None:
-            c, n2 = comparison.with_outcome, comparison.enrolled
-            with_ci = risk_ratio_with_ci(a, n1, c, n2)
-            if with_ci is not None:
-                ratio, ci_low, ci_high = with_ci
-                fisher_p = fisher_exact_p(a, n1 - a, c, n2 - c)
-            else:  # unreachable for checked counts; kept so that a ratio is never shown without its table
-                comparison, reason = None, NotCalculated.COMPARISON_TOO_SMALL
-        compared_within_unit = comparison is not None and comparison.method == "rr"
-
-        share = _ratio(n1, total_enrolled)
-        child_composition = _ratio(a, total_with_outcome)
-        e_formula_upper = None
-        if share is not None and total_with_outcome:
-            e_formula_upper = share + math.sqrt(share * (1 - share) / total_with_outcome)
-        event_rate = _ratio(counts.events, n1)
-        event_ratio = None
-        if compared_within_unit and event_rate is not None:
-            others_rate = _ratio(total_events - counts.events, total_enrolled - n1)
-            event_ratio = _ratio(event_rate, others_rate) if others_rate is not None else None
-        alert = (
-            child_composition is not None
-            and e_formula_upper is not None
-            and child_composition > e_formula_upper
-            and n1 > 10
-        )
-        results.append(
-            GroupResult(
-                group=counts.group,
-                enrolled=n1,
-                children_with_outcome=a,
-                events=counts.events,
-                risk=risk(a, n1),
-                risk_ratio=ratio,
-                risk_ratio_method=comparison.method if comparison is not None else None,
-                not_calculated_reason=reason,
-                ci_low=ci_low,
-                ci_high=ci_high,
-                fisher_p=fisher_p,
-                event_rate=event_rate,
-                event_ratio=event_ratio,
-                enrollment_share=share,
-                child_composition=child_composition,
-                event_composition=_ratio(counts.events, total_events),
-                e_formula_upper=e_formula_upper,
-                alert=alert,
-                weighted_risk_ratio=(
-                    weighted_risk_ratio(shares, risks, counts.group) if weighted and compared_within_unit else None
-                ),
-            )
-        )
-    return results
+    _check_counts(groups, "unit")  # before the next level, so that a bad unit is the error reported
+    analyser = UnitAnalyser(thresholds=thresholds, next_level=next_level, weighted=weighted)
+    rows = analyser._rows([(g.group, g.enrolled, g.children_with_outcome, g.events) for g in groups])
+    return [GroupResult(*row) for row in rows]
