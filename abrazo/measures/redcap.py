@@ -271,7 +271,9 @@ def _decode(raw: bytes, warnings: list[Problem]) -> str:
 
 def _physical_rows(text: str, errors: list[Problem]) -> Iterator[tuple[int, list[str]]]:
     """CSV rows with the physical line each starts on (cells may hold newlines)."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a stray quote ("Q"x) or a quote never closed is reported on its line, instead of silently
+    # swallowing the rest of the file into one cell.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     start = 1
     while True:
         try:
