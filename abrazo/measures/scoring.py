@@ -33,6 +33,7 @@ import math
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import pairwise
 from typing import Literal
 
@@ -194,11 +195,11 @@ class Item:
         if self.codes is not None and self.codes & self.missing_codes:
             raise SpecError(f"{where}: a code cannot be both allowed and missing")
 
-    @property
+    @cached_property
     def low(self) -> float:
         return float(min(self.codes)) if self.codes is not None else float(self.minimum)  # type: ignore[arg-type]
 
-    @property
+    @cached_property
     def high(self) -> float:
         return float(max(self.codes)) if self.codes is not None else float(self.maximum)  # type: ignore[arg-type]
 
@@ -215,6 +216,17 @@ class Item:
         if not self.low <= value <= self.high:
             return False
         return not self.whole_numbers or float(value).is_integer()
+
+
+class _Banded:
+    """Band lookup thresholds, computed once per definition (cached_property writes the instance dict
+    directly, which a frozen dataclass allows)."""
+
+    bands: tuple[Band, ...]
+
+    @cached_property
+    def band_thresholds(self) -> tuple[list[float], float] | None:
+        return _thresholds([(band.low, band.high) for band in self.bands]) if self.bands else None
 
 
 @dataclass(frozen=True)
@@ -244,6 +256,10 @@ class NormAgeBand:
     min_months: int | None = None
     max_months: int | None = None
 
+    @cached_property
+    def thresholds(self) -> tuple[list[float], float]:
+        return _thresholds([(row.raw_low, row.raw_high) for row in self.rows])
+
     def covers(self, age: int) -> bool:
         return (self.min_months is None or age >= self.min_months) and (
             self.max_months is None or age <= self.max_months
@@ -264,7 +280,7 @@ class NormTable:
 
 
 @dataclass(frozen=True)
-class Subscale:
+class Subscale(_Banded):
     """A score over items. `max_missing_share` is the largest share of missing items still scored (prorated)."""
 
     key: str
@@ -281,7 +297,7 @@ class Subscale:
 
 
 @dataclass(frozen=True)
-class EnteredScore:
+class EnteredScore(_Banded):
     """A score typed in from a licensed tool's own scoring (scores-only instruments), checked against its
     declared range. Decimals are allowed unless `whole_numbers` (CLASS domain scores are means)."""
 
@@ -299,7 +315,7 @@ class EnteredScore:
 
 
 @dataclass(frozen=True)
-class Composite:
+class Composite(_Banded):
     """A total over subscales or entered scores (`parts`, by key): their sum or mean; unscored if any part is."""
 
     key: str
@@ -516,7 +532,7 @@ def _norm_lookup(
             return None, None, NoNorm.AGE_OUTSIDE
     else:
         age_band = norms.age_bands[0]
-    position = _find_range(_thresholds([(row.raw_low, row.raw_high) for row in age_band.rows]), raw)
+    position = _find_range(age_band.thresholds, raw)
     if position is None:
         return None, None, NoNorm.RAW_OUTSIDE
     row = age_band.rows[position]
@@ -527,8 +543,8 @@ def _finish(scale: Scale, raw: float | None, reason: str | None, prorated: bool,
             age_months: float | None) -> ScaleScore:
     band = standard = percentile = norm_reason = None
     if raw is not None:
-        if scale.bands:
-            position = _find_range(_thresholds([(b.low, b.high) for b in scale.bands]), raw)
+        if scale.band_thresholds is not None:
+            position = _find_range(scale.band_thresholds, raw)
             band = scale.bands[position].label if position is not None else None
         if scale.norms is not None:
             standard, percentile, norm_reason = _norm_lookup(scale.norms, raw, age_months)
@@ -744,7 +760,7 @@ def _norm_columns(norms: NormTable, raw: FloatArray, ages: FloatArray | None) ->
     for age_band, selected in groups:
         if not selected.any():
             continue
-        found = _find_ranges(_thresholds([(row.raw_low, row.raw_high) for row in age_band.rows]), raw[selected])
+        found = _find_ranges(age_band.thresholds, raw[selected])
         table_standard = np.array([np.nan if r.standard_score is None else r.standard_score for r in age_band.rows])
         table_percentile = np.array([np.nan if r.percentile is None else r.percentile for r in age_band.rows])
         hit = found >= 0
@@ -762,8 +778,8 @@ def _norm_columns(norms: NormTable, raw: FloatArray, ages: FloatArray | None) ->
 def _columns(scale: Scale, raw: FloatArray, reason: npt.NDArray[np.int8], prorated: BoolArray, answered: IntArray,
              missing: IntArray, ages: FloatArray | None) -> ScaleColumns:
     rows = raw.shape[0]
-    if scale.bands:
-        band = _find_ranges(_thresholds([(b.low, b.high) for b in scale.bands]), raw)
+    if scale.band_thresholds is not None:
+        band = _find_ranges(scale.band_thresholds, raw)
     else:
         band = np.full(rows, -1, dtype=np.int64)
     if scale.norms is not None:
