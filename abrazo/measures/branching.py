@@ -317,6 +317,8 @@ class _Parser:
         if name in ("and", "or"):
             raise BranchingError(f"{token.text!r} needs a condition before it", token.position)
         if self.current.kind != "LPAREN":
+            if name in ("true", "false"):  # datediff(..., true) asks for a signed difference
+                return Number(1.0 if name == "true" else 0.0)
             raise BranchingError(f"Unknown word {token.text!r}", token.position)
         if name not in FUNCTIONS:
             raise UnsupportedLogic(f"The function {token.text}() is not supported", token.position)
