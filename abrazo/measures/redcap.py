@@ -247,12 +247,13 @@ class _TextCollector(HTMLParser):
 
 def plain_text(markup: str) -> str:
     """Label text for places that cannot show HTML: tags dropped, entities decoded, spaces tidied."""
-    if "<" not in markup and "&" not in markup:
-        return " ".join(markup.split())
-    collector = _TextCollector()
-    collector.feed(markup)
-    collector.close()
-    text = unescape("".join(collector.parts)).replace("\u00a0", " ")
+    if "<" in markup or "&" in markup:
+        collector = _TextCollector()
+        collector.feed(markup)
+        collector.close()
+        text = unescape("".join(collector.parts)).replace("\u00a0", " ")
+    else:
+        text = markup
     lines = (" ".join(line.split()) for line in text.splitlines())
     return "\n".join(line for line in lines if line)
 

@@ -422,6 +422,7 @@ def test_plain_text_drops_tags_decodes_entities_and_keeps_line_breaks():
     assert plain_text(markup) == "Sleep & rest\nlast 7 days"
     assert plain_text("<script>alert(1)</script>Safe") == "Safe"
     assert plain_text("  plain   words ") == "plain words"
+    assert plain_text("Line one\n\n  line two") == "Line one\nline two"
 
 
 def test_a_form_counts_its_field_types_most_common_first():
