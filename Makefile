@@ -46,7 +46,9 @@ test-browser: install messages
 
 # mypy covers the typed core of each app: services, selectors, the access module and the pure engines.
 MYPY_TARGETS = $(wildcard abrazo/*/services.py abrazo/*/selectors.py abrazo/*/engine.py abrazo/*/metrics.py \
-	abrazo/*/suppression.py abrazo/*/scoring.py) abrazo/accounts/access.py abrazo/accounts/middleware.py \
+	abrazo/*/suppression.py abrazo/*/scoring.py abrazo/*/outcomes.py abrazo/*/redcap.py abrazo/*/branching.py \
+	abrazo/*/counts.py abrazo/*/rollup.py abrazo/*/warnings.py abrazo/*/imports.py abrazo/*/timeliness.py) \
+	abrazo/accounts/access.py abrazo/accounts/middleware.py \
 	abrazo/directory/demo.py abrazo/core/widgets.py abrazo/core/listing.py abrazo/core/concurrency.py \
 	abrazo/core/pagination.py
 
