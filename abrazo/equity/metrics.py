@@ -177,8 +177,9 @@ def _check_counts(groups: Sequence[GroupCounts], what: str) -> None:
 class UnitAnalyser:
     """`analyse` for many units compared with one next level (every program of a file against all its
     children): the next level is checked and summed once, not once per unit, and a Fisher p is computed
-    once per distinct table. `rows` takes and gives plain tuples, so that a caller analysing tens of
-    thousands of units builds no object per group; the figures are those of `analyse`, bit for bit.
+    once per distinct table, and a group's row once per distinct (counts, unit totals), the same tuple
+    being given again. `rows` takes and gives plain tuples, so that a caller analysing tens of thousands
+    of units builds no object per group; the figures are those of `analyse`, bit for bit.
     """
 
     def __init__(
@@ -201,6 +202,7 @@ class UnitAnalyser:
         self._least_enrolled = max(thresholds.min_n, 1)
         self._weighted = weighted
         self._fisher: dict[tuple[int, int, int, int], float] = {}
+        self._made: dict[tuple[Any, ...], GroupRow] = {}  # (group's counts, unit's totals) -> its row
 
     def analyse(self, groups: Sequence[GroupCounts]) -> list[GroupResult]:
         """Every metric for every group of one unit, in the order given (see `analyse`)."""
@@ -224,64 +226,76 @@ class UnitAnalyser:
             total_enrolled += enrolled
             total_with_outcome += with_outcome
             total_events += events
-        min_cell, least_enrolled = self._min_cell, self._least_enrolled
-        shares: dict[str, float] | None = None
-        risks: dict[str, float] | None = None
-
+        totals = (total_enrolled, total_with_outcome, total_events)
+        if self._weighted:  # a weighted ratio looks at every group of the unit: nothing to reuse
+            shares = {g[0]: g[1] / total_enrolled for g in groups if total_enrolled}
+            risks = {g[0]: g[2] / g[1] for g in groups if g[1]}
+            return [self._row(*counts, *totals, shares, risks) for counts in groups]
+        # Otherwise a row depends on the group's counts and the unit's totals alone, and small units repeat
+        # them a lot: the row is made once and the same tuple given again.
+        made = self._made
         rows: list[GroupRow] = []
-        for name, n1, a, d in groups:
-            reason: str | None = None
-            method: str | None = None
-            ratio = ci_low = ci_high = fisher_p = event_ratio = weighted_ratio = None
-            if a < min_cell:
-                reason = NotCalculated.GROUP_TOO_FEW_WITH_OUTCOME
-            elif n1 < least_enrolled:
-                reason = NotCalculated.GROUP_TOO_FEW_ENROLLED
-            else:
-                # all other children of the unit when there are enough of them, else the children not in
-                # the group one level up (the alternate risk ratio), else nothing to compare with
-                c, n2 = total_with_outcome - a, total_enrolled - n1
-                if c >= min_cell and n2 >= least_enrolled:
-                    method = "rr"
-                elif self._has_next_level:
-                    c = self._next_totals[0] - self._next_with_outcome.get(name, 0)
-                    n2 = self._next_totals[1] - self._next_enrolled.get(name, 0)
-                    if c >= min_cell and n2 >= least_enrolled and c <= n2:
-                        method = "arr"
-                with_ci = risk_ratio_with_ci(a, n1, c, n2) if method is not None else None
-                if with_ci is not None:
-                    ratio, ci_low, ci_high = with_ci
-                    fisher_p = self._fisher_p(a, n1 - a, c, n2 - c)
-                else:  # with_ci is None only without a comparison, for checked counts
-                    method, reason = None, NotCalculated.COMPARISON_TOO_SMALL
-
-            event_rate = d / n1 if n1 else None
-            if method == "rr":
-                if event_rate is not None:
-                    others_rate = _ratio(total_events - d, total_enrolled - n1)
-                    event_ratio = _ratio(event_rate, others_rate) if others_rate is not None else None
-                if self._weighted:
-                    if shares is None or risks is None:  # built once per unit, and only when needed
-                        shares = {g[0]: g[1] / total_enrolled for g in groups if total_enrolled}
-                        risks = {g[0]: g[2] / g[1] for g in groups if g[1]}
-                    weighted_ratio = weighted_risk_ratio(shares, risks, name)
-            share = n1 / total_enrolled if total_enrolled else None
-            child_composition = a / total_with_outcome if total_with_outcome else None
-            e_formula_upper = None
-            if share is not None and total_with_outcome:
-                e_formula_upper = share + math.sqrt(share * (1 - share) / total_with_outcome)
-            alert = (
-                child_composition is not None
-                and e_formula_upper is not None
-                and child_composition > e_formula_upper
-                and n1 > 10
-            )
-            rows.append((
-                name, n1, a, d, a / n1 if n1 else None, ratio, method, reason, ci_low, ci_high, fisher_p,
-                event_rate, event_ratio, share, child_composition, d / total_events if total_events else None,
-                e_formula_upper, alert, weighted_ratio,
-            ))
+        for counts in groups:
+            key = (*counts, *totals)
+            row = made.get(key)
+            if row is None:
+                row = made[key] = self._row(*counts, *totals, None, None)
+            rows.append(row)
         return rows
+
+    def _row(
+        self, name: str, n1: int, a: int, d: int, total_enrolled: int, total_with_outcome: int, total_events: int,
+        shares: dict[str, float] | None, risks: dict[str, float] | None,
+    ) -> GroupRow:
+        min_cell, least_enrolled = self._min_cell, self._least_enrolled
+        reason: str | None = None
+        method: str | None = None
+        ratio = ci_low = ci_high = fisher_p = event_ratio = weighted_ratio = None
+        if a < min_cell:
+            reason = NotCalculated.GROUP_TOO_FEW_WITH_OUTCOME
+        elif n1 < least_enrolled:
+            reason = NotCalculated.GROUP_TOO_FEW_ENROLLED
+        else:
+            # all other children of the unit when there are enough of them, else the children not in the
+            # group one level up (the alternate risk ratio), else nothing to compare with
+            c, n2 = total_with_outcome - a, total_enrolled - n1
+            if c >= min_cell and n2 >= least_enrolled:
+                method = "rr"
+            elif self._has_next_level:
+                c = self._next_totals[0] - self._next_with_outcome.get(name, 0)
+                n2 = self._next_totals[1] - self._next_enrolled.get(name, 0)
+                if c >= min_cell and n2 >= least_enrolled and c <= n2:
+                    method = "arr"
+            with_ci = risk_ratio_with_ci(a, n1, c, n2) if method is not None else None
+            if with_ci is not None:
+                ratio, ci_low, ci_high = with_ci
+                fisher_p = self._fisher_p(a, n1 - a, c, n2 - c)
+            else:  # with_ci is None only without a comparison, for checked counts
+                method, reason = None, NotCalculated.COMPARISON_TOO_SMALL
+
+        event_rate = d / n1 if n1 else None
+        if method == "rr":
+            if event_rate is not None:
+                others_rate = _ratio(total_events - d, total_enrolled - n1)
+                event_ratio = _ratio(event_rate, others_rate) if others_rate is not None else None
+            if shares is not None and risks is not None:
+                weighted_ratio = weighted_risk_ratio(shares, risks, name)
+        share = n1 / total_enrolled if total_enrolled else None
+        child_composition = a / total_with_outcome if total_with_outcome else None
+        e_formula_upper = None
+        if share is not None and total_with_outcome:
+            e_formula_upper = share + math.sqrt(share * (1 - share) / total_with_outcome)
+        alert = (
+            child_composition is not None
+            and e_formula_upper is not None
+            and child_composition > e_formula_upper
+            and n1 > 10
+        )
+        return (
+            name, n1, a, d, a / n1 if n1 else None, ratio, method, reason, ci_low, ci_high, fisher_p,
+            event_rate, event_ratio, share, child_composition, d / total_events if total_events else None,
+            e_formula_upper, alert, weighted_ratio,
+        )
 
     def _fisher_p(self, a: int, b: int, c: int, d: int) -> float:
         table = (a, b, c, d)

@@ -12,9 +12,9 @@ import csv
 import json
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from abrazo.core.tabular import formula_safe, normalise_header
 from abrazo.equity.files import NOT_A_DIMENSION, OUTCOMES, Counts, InputError, count_files
-from abrazo.equity.metrics import GroupCounts, GroupResult, Thresholds, analyse
+from abrazo.equity.metrics import RESULT_FIELDS, GroupResult, GroupRow, Thresholds, UnitAnalyser
 
 INPUT_ERROR = 2  # the exit status for files that cannot be read or hold a problem
 
@@ -49,14 +49,14 @@ REASONS = {
 # indenting is done by the pure-Python encoder and takes longer than all the counting (40,000 programs).
 PRETTY_JSON_GROUPS = 2_000
 
-_group_values = attrgetter(*GROUP_KEYS)
+_group_values = itemgetter(*(RESULT_FIELDS.index(key) for key in GROUP_KEYS))  # from a row of the engine
 _float_values = itemgetter(*(i for i, key in enumerate(GROUP_KEYS) if key in FLOAT_KEYS))
 
 
-def group_values(result: GroupResult) -> tuple[Any, ...]:
-    """The values of GROUP_KEYS, with any NaN or infinity as None (the engine promises none; a file must
-    never carry one, so it is checked anyway, cheaply: a sum is finite only if every term is)."""
-    values = _group_values(result)
+def group_values(row: GroupRow) -> tuple[Any, ...]:
+    """The values of GROUP_KEYS in a row of the engine, with any NaN or infinity as None (the engine promises
+    none; a file must never carry one, so it is checked anyway, cheaply: a sum is finite only if every term is)."""
+    values = _group_values(row)
     if not math.isfinite(sum(filter(None, _float_values(values)))):
         values = tuple(plain(value) for value in values)
     return values
@@ -75,43 +75,86 @@ def plain(value: Any) -> Any:
 @dataclass(frozen=True)
 class Analysis:
     program_id: str | None
-    groups: list[GroupCounts]
-    results: list[GroupResult]
+    enrolled: int
+    children_with_outcome: int
+    events: int
+    rows: list[GroupRow]  # the engine's results as tuples (metrics.RESULT_FIELDS), one per group
+
+    @property
+    def results(self) -> list[GroupResult]:
+        return [GroupResult(*row) for row in self.rows]
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "program_id": self.program_id,
-            "enrolled": sum(g.enrolled for g in self.groups),
-            "children_with_outcome": sum(g.children_with_outcome for g in self.groups),
-            "events": sum(g.events for g in self.groups),
-            "groups": [dict(zip(GROUP_KEYS, group_values(result), strict=True)) for result in self.results],
+            "enrolled": self.enrolled,
+            "children_with_outcome": self.children_with_outcome,
+            "events": self.events,
+            "groups": [dict(zip(GROUP_KEYS, group_values(row), strict=True)) for row in self.rows],
         }
+
+
+def _analysis(program_id: str | None, counts: list[tuple[str, int, int, int]], analyser: UnitAnalyser) -> Analysis:
+    enrolled = with_outcome = events = 0
+    for _, n, a, d in counts:
+        enrolled, with_outcome, events = enrolled + n, with_outcome + a, events + d
+    return Analysis(program_id, enrolled, with_outcome, events, analyser.rows(counts))
 
 
 def build_analyses(counts: Counts, *, thresholds: Thresholds, per_program: bool) -> list[Analysis]:
     """One analysis over every child, or one per program compared (for the alternate risk ratio) with every
     child in the file."""
-    everyone = counts.groups_of(None)
     if not per_program:
-        return [Analysis(None, everyone, analyse(everyone, thresholds=thresholds, next_level=None))]
-    analyses = []
-    for number, program_id in enumerate(counts.programs):
-        groups = counts.groups_of(number)
-        analyses.append(Analysis(program_id, groups, analyse(groups, thresholds=thresholds, next_level=everyone)))
-    return analyses
+        return [_analysis(None, counts.counts_of(None), UnitAnalyser(thresholds=thresholds))]
+    # one analyser for every program: the file's totals are checked and summed once, not 40,000 times
+    analyser = UnitAnalyser(thresholds=thresholds, next_level=counts.groups_of(None))
+    return [_analysis(program_id, counts.counts_of(number), analyser)
+            for number, program_id in enumerate(counts.programs)]
 
 
 # --- output ---------------------------------------------------------------------------------------------
+# A state's file gives 40,000 programs and 200,000 groups, and many groups of small programs come out alike
+# (the same counts in programs of the same size). The analyser then gives the same tuple again, so each
+# row is written out once and its text remembered by the tuple's id (cheaper than hashing 19 values; every
+# row stays alive in `analyses` while the text is written, so no id is reused).
+
+_json_text = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+# Every value of a group in one call of the C encoder, with a separator no encoded value can hold (JSON
+# writes a control character inside a string as a \u escape), so that the values can be cut apart again
+# and put into a template holding the keys.
+_VALUE_SEPARATOR = "\x00"
+_json_values = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(_VALUE_SEPARATOR, ": ")).encode
+_JSON_GROUP = "{" + ", ".join(f"{_json_text(key)}: %s" for key in GROUP_KEYS) + "}"
+_JSON_ANALYSIS = ('{"program_id": %s, "enrolled": %d, "children_with_outcome": %d, "events": %d, '
+                  '"groups": [%s]}')
+
+
+def _json_group(row: GroupRow) -> str:
+    """The group as json.dumps writes dict(zip(GROUP_KEYS, group_values(row)))."""
+    return _JSON_GROUP % tuple(_json_values(group_values(row))[1:-1].split(_VALUE_SEPARATOR))
+
+
+def _json_lines(analyses: Sequence[Analysis]) -> Iterator[str]:
+    """Each analysis as json.dumps writes `as_dict()` on one line."""
+    written: dict[int, str] = {}
+    for analysis in analyses:
+        groups = []
+        for row in analysis.rows:
+            text = written.get(id(row))
+            if text is None:
+                text = written[id(row)] = _json_group(row)
+            groups.append(text)
+        yield _JSON_ANALYSIS % (_json_text(analysis.program_id), analysis.enrolled, analysis.children_with_outcome,
+                                analysis.events, ", ".join(groups))
 
 
 def render_json(analyses: Sequence[Analysis], *, outcome: str, dimension: str, thresholds: Thresholds) -> str:
     head = {"outcome": outcome, "dimension": dimension, "min_cell": thresholds.min_cell, "min_n": thresholds.min_n}
-    documents = [analysis.as_dict() for analysis in analyses]
-    if sum(len(analysis.results) for analysis in analyses) <= PRETTY_JSON_GROUPS:
+    if sum(len(analysis.rows) for analysis in analyses) <= PRETTY_JSON_GROUPS:
+        documents = [analysis.as_dict() for analysis in analyses]
         return json.dumps({**head, "analyses": documents}, ensure_ascii=False, indent=2, allow_nan=False)
     opening = json.dumps(head, ensure_ascii=False)[:-1] + ', "analyses": [\n'
-    lines = (json.dumps(document, ensure_ascii=False, allow_nan=False) for document in documents)
-    return opening + ",\n".join(lines) + "\n]}"
+    return opening + ",\n".join(_json_lines(analyses)) + "\n]}"
 
 
 class _Lines:
@@ -128,15 +171,28 @@ def render_csv(analyses: Sequence[Analysis]) -> str:
     sink = _Lines()
     writer = csv.writer(sink, lineterminator="\n")
     writer.writerow(("program_id", *GROUP_KEYS))
+
+    def line(cells: Sequence[Any]) -> str:
+        writer.writerow(cells)
+        return sink.parts.pop()
+
+    written: dict[int, str] = {}  # id of a row -> its cells after program_id, with the line end
+    lines = sink.parts
     for analysis in analyses:
         # ids and group names come from people's files: a spreadsheet must not run them as formulas;
         # the other text cells are our own codes. None is written as an empty cell.
         program_id = "" if analysis.program_id is None else formula_safe(analysis.program_id)
-        writer.writerows(
-            (program_id, formula_safe(values[0]), *values[1:-1], "true" if values[-1] else "false")
-            for values in map(group_values, analysis.results)
-        )
-    return "".join(sink.parts)
+        # the program's cell and its comma: letters and digits are never quoted; anything else is left to
+        # the writer (quoting depends on a cell's own text, never on its neighbours in a row of two or more)
+        opening = program_id + "," if program_id.isalnum() else line((program_id, ""))[:-1]
+        for row in analysis.rows:
+            rest = written.get(id(row))
+            if rest is None:
+                values = group_values(row)
+                cells = (formula_safe(values[0]), *values[1:-1], "true" if values[-1] else "false")
+                rest = written[id(row)] = line(cells)
+            lines.append(opening + rest)
+    return "".join(lines)
 
 
 def _number(value: float | None, digits: int = 4) -> str:
@@ -180,10 +236,9 @@ def render_table(analyses: Sequence[Analysis], *, outcome: str, dimension: str, 
         f"ratios need at least {thresholds.min_cell} children with the outcome and {thresholds.min_n} enrolled",
     ]
     for analysis in analyses:
-        totals = analysis.as_dict()
         title = "All children" if analysis.program_id is None else f"Program {analysis.program_id}"
-        lines += ["", f"{title}: {totals['enrolled']} enrolled, {totals['children_with_outcome']} with the "
-                      f"outcome, {totals['events']} events"]
+        lines += ["", f"{title}: {analysis.enrolled} enrolled, {analysis.children_with_outcome} with the "
+                      f"outcome, {analysis.events} events"]
         rows = [list(TABLE_HEADINGS), *(_table_row(result) for result in analysis.results)]
         widths = [max(len(row[i]) for row in rows) for i in range(len(TABLE_HEADINGS))]
         for number, row in enumerate(rows):
