@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "abrazo.consultations",
     "abrazo.incidents",
     "abrazo.equity",
+    "abrazo.measures",
 ]
 
 MIDDLEWARE = [

@@ -154,6 +154,15 @@ POLICY: dict[str, dict[Role, Scope]] = {
     "equity.export": {
         ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, PROGRAM_STAFF: Scope.PROGRAM, EVALUATOR: Scope.NETWORK,
     },
+    # --- Outcome measures (issue 5) -----------------------------------------------------------------
+    # Instruments describe measures, not people: staff who administer or analyse them may browse them.
+    # Abrazo's own instruments (no network) are readable by anyone holding instrument.view.
+    "instrument.view": {
+        ADMIN: Scope.NETWORK, COORDINATOR: Scope.NETWORK, SUPERVISOR: Scope.NETWORK, CONSULTANT: Scope.NETWORK,
+        EVALUATOR: Scope.NETWORK,
+    },
+    # Importing REDCap dictionaries, describing licensed instruments, uploading norm tables.
+    "instrument.manage": {ADMIN: Scope.NETWORK, EVALUATOR: Scope.NETWORK},
     "audit.view": {ADMIN: Scope.NETWORK},
     "admin_site.use": {ADMIN: Scope.NETWORK},
 }
@@ -199,6 +208,7 @@ SCOPE_PATHS: dict[str, dict[Scope, str]] = {
         Scope.SELF: "consultant__user_id", Scope.SUPERVISEES: "consultant__supervisor_id",
     },
 }
+SCOPE_PATHS["measures.instrument"] = {Scope.NETWORK: "network_id"}
 # Roster, incident, exclusion and warning records all carry network and program.
 for _child_record in ("incidents.child", "incidents.enrollment", "incidents.incident", "incidents.exclusion",
                       "incidents.earlywarning"):

@@ -59,6 +59,8 @@ CHECKED_AGAINST: dict[str, tuple[str, ...]] = {
     "warning.act": ("incidents.earlywarning",),
     # The dashboard's units: a program, or the region / network the membership's scope reaches.
     "equity.dashboard": ("directory.program",),
+    "instrument.view": ("measures.instrument",),
+    "instrument.manage": ("measures.instrument",),
     "equity.view": ("directory.program",),
     "equity.view_suppressed": ("directory.program",),
     "equity.export": ("directory.program",),

@@ -428,7 +428,9 @@ def test_adding_a_constant_to_both_sides_changes_nothing_but_the_means(
         if before is None:
             assert after is None, name
         else:
-            assert after == pytest.approx(before, rel=1e-9, abs=1e-9), name
+            # Shifting by a large constant costs floating-point digits in the SDs and r (seen: 5e-8 relative
+            # in g's interval), so the comparison allows a millionth, far below any shown precision.
+            assert after == pytest.approx(before, rel=1e-6, abs=1e-9), name
     assert shifted.not_calculated == original.not_calculated
 
 
