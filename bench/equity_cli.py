@@ -12,10 +12,11 @@ a temporary folder. Then, side by side in this run:
 
 It prints the seconds, the ratio to the 10 s target and the ratios to the two floors, with the CPU
 seconds of each run (its processes together) and the load average, since other work on the machine
-stretches wall time.
+stretches wall time. With --stages it then times the command's stages in this process (reading and
+counting, the analyses, writing JSON and CSV), to show where a run's seconds go.
 
     .venv/bin/python bench/equity_cli.py [--children 1000000] [--incidents 1000000] [--programs 40000]
-                                         [--seed 1] [--repeat 3] [--keep DIR]
+                                         [--seed 1] [--repeat 3] [--keep DIR] [--stages]
 """
 
 from __future__ import annotations
@@ -110,6 +111,30 @@ def python_csv_read(*paths: Path) -> float:
     return time.perf_counter() - started
 
 
+def stage_seconds(children: Path, incidents: Path) -> dict[str, float]:
+    """Wall seconds of each stage of `abrazo equity --per-program`, run here (Django already set up)."""
+    _vocabulary()  # sets Django up, once
+    from abrazo.equity.files import count_files
+    from abrazo.equity.management.commands.equity import build_analyses, render_csv, render_json
+    from abrazo.equity.metrics import Thresholds
+
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    counts = count_files(children, incidents, by="race_ethnicity", outcome="exclusion")
+    seconds["read and count both files"] = time.perf_counter() - started
+    thresholds = Thresholds()
+    started = time.perf_counter()
+    analyses = build_analyses(counts, thresholds=thresholds, per_program=True)
+    seconds[f"analyse {len(analyses):,} programs"] = time.perf_counter() - started
+    started = time.perf_counter()
+    render_json(analyses, outcome="exclusion", dimension="race_ethnicity", thresholds=thresholds)
+    seconds["write JSON (in memory)"] = time.perf_counter() - started
+    started = time.perf_counter()
+    render_csv(analyses)
+    seconds["write CSV (in memory)"] = time.perf_counter() - started
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--children", type=int, default=1_000_000)
@@ -119,6 +144,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="Write the files here and keep them (default: a temp folder); "
                         "files already there from an earlier run with the same sizes and seed are reused.")
+    parser.add_argument("--stages", action="store_true", help="Also time the stages of --per-program in this process.")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as temporary:
@@ -157,6 +183,10 @@ def main() -> None:
                   f"{seconds / bare:10.2f} {cpu:6.2f}")
         print(f"load average after the runs: {os.getloadavg()[0]:.1f}")
         print(f"output of the last run: {(folder / 'out.txt').stat().st_size / 1e6:.1f} MB")
+        if args.stages:
+            print("stages of --per-program, in this process:")
+            for stage, seconds in stage_seconds(children, incidents).items():
+                print(f"  {stage:38} {seconds:8.2f}")
 
 
 if __name__ == "__main__":

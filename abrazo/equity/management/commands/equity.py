@@ -129,8 +129,33 @@ _JSON_ANALYSIS = ('{"program_id": %s, "enrolled": %d, "children_with_outcome": %
                   '"groups": [%s]}')
 
 
+# Nearly every group of a small program is not compared (too few children): its ratio, interval, p and event
+# ratio are null, its six other figures numbers. Such a group is written by one %-format holding the nulls,
+# where %r writes a float as json does (float.__repr__) and %d an int; anything else takes the encoder.
+_NOT_COMPARED_NULLS = ("risk_ratio", "risk_ratio_method", "ci_low", "ci_high", "fisher_p", "event_ratio")
+_NOT_COMPARED_FLOATS = ("risk", "event_rate", "enrollment_share", "child_composition", "event_composition",
+                        "e_formula_upper")
+_JSON_NOT_COMPARED = "{" + ", ".join(
+    f"{_json_text(key)}: " + ("null" if key in _NOT_COMPARED_NULLS else "%r" if key in _NOT_COMPARED_FLOATS
+                              else "%d" if key in ("enrolled", "children_with_outcome", "events") else "%s")
+    for key in GROUP_KEYS) + "}"
+_nulls_of = itemgetter(*(RESULT_FIELDS.index(key) for key in _NOT_COMPARED_NULLS))
+_floats_of = itemgetter(*(RESULT_FIELDS.index(key) for key in _NOT_COMPARED_FLOATS))
+_counts_of = itemgetter(*(RESULT_FIELDS.index(key) for key in ("enrolled", "children_with_outcome", "events")))
+_AT_GROUP, _AT_REASON, _AT_ALERT = (RESULT_FIELDS.index(key) for key in ("group", "not_calculated_reason", "alert"))
+_ALL_NULL = (None,) * len(_NOT_COMPARED_NULLS)
+
+
 def _json_group(row: GroupRow) -> str:
     """The group as json.dumps writes dict(zip(GROUP_KEYS, group_values(row)))."""
+    floats, counts = _floats_of(row), _counts_of(row)
+    if (_nulls_of(row) == _ALL_NULL and all(type(value) is float for value in floats)
+            and math.isfinite(sum(floats)) and all(type(value) is int for value in counts)
+            and type(row[_AT_GROUP]) is str and type(row[_AT_REASON]) is str and type(row[_AT_ALERT]) is bool):
+        # the values in GROUP_KEYS order, less the nulls
+        return _JSON_NOT_COMPARED % (
+            _json_text(row[_AT_GROUP]), *counts, floats[0], _json_text(row[_AT_REASON]), *floats[1:],
+            "true" if row[_AT_ALERT] else "false")
     return _JSON_GROUP % tuple(_json_values(group_values(row))[1:-1].split(_VALUE_SEPARATOR))
 
 
