@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from abrazo.accounts.models import Membership, Role, User
-from abrazo.accounts.tests.factories import UserFactory, give_totp
+from abrazo.accounts.models import Role, User
+from abrazo.accounts.tests.factories import make_person
 from abrazo.directory.models import Network, Program, Region
 from abrazo.directory.tests.factories import (
     AgencyFactory,
@@ -50,14 +50,6 @@ class World:
     other_network: Network
     other_program: Program
     people: dict[str, User]
-
-
-def make_person(network: Network, role: str, *, mfa: bool = True, **scope: Any) -> User:
-    user = UserFactory(full_name=f"{role.replace('_', ' ').title()} Person")
-    Membership.objects.create(user=user, network=network, role=role, **scope)
-    if mfa:
-        give_totp(user)
-    return user
 
 
 @pytest.fixture

@@ -11,9 +11,8 @@ import pytest
 from django.urls import reverse
 
 from abrazo.accounts.models import Role
-from abrazo.accounts.tests.factories import TOTP_SECRET, give_totp
+from abrazo.accounts.tests.factories import TOTP_SECRET, give_totp, make_person
 from abrazo.directory.models import Program
-from conftest import make_person
 
 SECRET = TOTP_SECRET
 SIGN_IN = re.compile(r"^\s*sign in\s*$", re.IGNORECASE)

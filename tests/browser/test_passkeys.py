@@ -18,8 +18,7 @@ from allauth.mfa.models import Authenticator
 from django.urls import reverse
 
 from abrazo.accounts.models import Role
-from abrazo.accounts.tests.factories import TOTP_SECRET
-from conftest import make_person
+from abrazo.accounts.tests.factories import TOTP_SECRET, make_person
 
 PASSWORD = "correct horse battery staple"
 SIGN_IN = re.compile(r"^\s*sign in\s*$", re.IGNORECASE)

@@ -41,3 +41,12 @@ def give_totp(user: User, secret: str = TOTP_SECRET) -> Authenticator:
     from allauth.mfa.totp.internal.auth import TOTP
 
     return TOTP.activate(user, secret).instance
+
+
+def make_person(network: Any, role: str, *, mfa: bool = True, **scope: Any) -> User:
+    """A signed-up person holding one role in the network (scope: region=, agency= or program=), with TOTP."""
+    user = UserFactory(full_name=f"{role.replace('_', ' ').title()} Person")
+    Membership.objects.create(user=user, network=network, role=role, **scope)
+    if mfa:
+        give_totp(user)
+    return user

@@ -382,7 +382,7 @@ class TestRequestFromWarning:
 
     def test_staff_of_another_program_cannot(self, oss_warning, world):
         from abrazo.accounts.models import Role
-        from conftest import make_person
+        from abrazo.accounts.tests.factories import make_person
 
         outsider = make_person(world.network, Role.PROGRAM_STAFF, program=world.program_b)
         with pytest.raises(PermissionDenied):
