@@ -144,13 +144,14 @@ _floats_of = itemgetter(*(RESULT_FIELDS.index(key) for key in _NOT_COMPARED_FLOA
 _counts_of = itemgetter(*(RESULT_FIELDS.index(key) for key in ("enrolled", "children_with_outcome", "events")))
 _AT_GROUP, _AT_REASON, _AT_ALERT = (RESULT_FIELDS.index(key) for key in ("group", "not_calculated_reason", "alert"))
 _ALL_NULL = (None,) * len(_NOT_COMPARED_NULLS)
+_FLOAT, _INT = {float}, {int}  # exactly: not bool, not numpy's numbers (whose repr is not json's)
 
 
 def _json_group(row: GroupRow) -> str:
     """The group as json.dumps writes dict(zip(GROUP_KEYS, group_values(row)))."""
     floats, counts = _floats_of(row), _counts_of(row)
-    if (_nulls_of(row) == _ALL_NULL and all(type(value) is float for value in floats)
-            and math.isfinite(sum(floats)) and all(type(value) is int for value in counts)
+    if (_nulls_of(row) == _ALL_NULL and set(map(type, floats)) == _FLOAT and math.isfinite(sum(floats))
+            and set(map(type, counts)) == _INT
             and type(row[_AT_GROUP]) is str and type(row[_AT_REASON]) is str and type(row[_AT_ALERT]) is bool):
         # the values in GROUP_KEYS order, less the nulls
         return _JSON_NOT_COMPARED % (
