@@ -1,0 +1,34 @@
+"""Records for the permission matrix (tests/security/matrix.py): what each URL's id names, and one record
+inside and outside each scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from abrazo.accounts.access import Scope
+
+URL_OBJECTS: dict[str, str] = {
+    "measures:instrument-detail": "instrument",
+    "measures:instrument-edit": "instrument",
+    "measures:norm-upload": "scale",  # a norm table is uploaded for one scale of an instrument
+}
+
+# instrument_a: an instrument of the world's network; other_instrument: the other network's. Each has a
+# scale (scale_a, other_scale). Instrument permissions have the network scope only.
+SCOPED_OBJECTS: dict[str, dict[Scope, tuple[str, str]]] = {
+    "instrument": {Scope.NETWORK: ("instrument_a", "other_instrument")},
+    "scale": {Scope.NETWORK: ("scale_a", "other_scale")},
+}
+
+
+def build_objects(objects: dict[str, Any]) -> dict[str, Any]:
+    """An instrument with one scale in the world's network and in the other network."""
+    from abrazo.measures.tests.factories import InstrumentFactory, ScaleFactory
+
+    instrument_a = InstrumentFactory(network=objects["network"])
+    other_instrument = InstrumentFactory(network=objects["other_network"])
+    return {
+        "instrument_a": instrument_a, "other_instrument": other_instrument,
+        "scale_a": ScaleFactory(instrument=instrument_a),
+        "other_scale": ScaleFactory(instrument=other_instrument),
+    }

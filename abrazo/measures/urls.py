@@ -1,0 +1,13 @@
+from django.urls import path
+
+from abrazo.measures import views
+
+app_name = "measures"
+
+urlpatterns = [
+    path("", views.instrument_list, name="instrument-list"),
+    path("new/", views.instrument_create, name="instrument-new"),
+    path("<uuid:pk>/", views.instrument_detail, name="instrument-detail"),
+    path("<uuid:pk>/edit/", views.instrument_edit, name="instrument-edit"),
+    path("scales/<uuid:pk>/norms/", views.norm_upload, name="norm-upload"),
+]

@@ -1,0 +1,152 @@
+"""Screens of the instrument registry. Views parse the request, call a selector or a service, and render;
+the services (and the scoring engine behind them) decide what is allowed and what is valid."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from abrazo.accounts import access
+from abrazo.accounts.models import User
+from abrazo.core.concurrency import StaleEditError
+from abrazo.core.decorators import requires
+from abrazo.core.submissions import AlreadySubmitted
+from abrazo.measures import selectors, services
+from abrazo.measures.forms import (
+    EnteredScaleFormSet,
+    InstrumentEditForm,
+    InstrumentFilterForm,
+    NormUploadForm,
+    ScoresOnlyInstrumentForm,
+    entered_scales_of,
+)
+from abrazo.measures.models import NormTable
+
+INSTRUMENT_VIEW, INSTRUMENT_MANAGE = "instrument.view", "instrument.manage"
+
+
+def _actor(request: HttpRequest) -> User:
+    """The signed-in person: LoginRequiredMiddleware and @requires let nobody else this far."""
+    return cast(User, request.user)
+
+
+def _posted(request: HttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+def _add_problem(form: Any, problem: ValidationError) -> None:
+    try:
+        form.add_error(None, problem)
+    except (ValueError, TypeError):  # an error about a field this form does not show
+        form.add_error(None, problem.messages)
+
+
+def _detail_url(instrument: Any) -> str:
+    return reverse("measures:instrument-detail", args=[instrument.pk])
+
+
+@requires(INSTRUMENT_VIEW)
+def instrument_list(request: HttpRequest) -> HttpResponse:
+    """The registry: every instrument the person may read, filtered by level, respondent, language, licence
+    or name. Instruments are few (tens per network), so the list is one page."""
+    user = request.user
+    form = InstrumentFilterForm(request.GET or None)
+    filters = form.to_filters()
+    instruments = list(selectors.instrument_queryset_for(user=user, filters=filters))
+    selectors.instrument_page_record(user=user, instruments=instruments, searched=bool(filters.query))
+    return render(request, "measures/instrument_list.html", {
+        "form": form, "instruments": instruments, "filtered": filters != selectors.InstrumentFilters(),
+        "may_manage": access.has_permission(user, INSTRUMENT_MANAGE),
+    })
+
+
+@requires(INSTRUMENT_VIEW)
+def instrument_detail(request: HttpRequest, pk: UUID) -> HttpResponse:
+    user = request.user
+    instrument = selectors.instrument_get_for(user=user, instrument_id=pk)
+    return render(request, "measures/instrument_detail.html", {
+        "instrument": instrument, "contents": selectors.instrument_contents(instrument=instrument),
+        "may_manage": selectors.may_manage(user=user, instrument=instrument),
+    })
+
+
+@requires(INSTRUMENT_MANAGE)
+def instrument_create(request: HttpRequest) -> HttpResponse:
+    """Describe a licensed instrument recorded by scores only: its description, then its scores."""
+    networks = selectors.networks_to_manage(user=request.user)
+    if not networks:
+        raise Http404
+    form = ScoresOnlyInstrumentForm(_posted(request), networks=networks)
+    formset = EnteredScaleFormSet(_posted(request), prefix="scales")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            instrument = services.instrument_create_scores_only(
+                actor=_actor(request), network=form.cleaned_data["network"], data=form.to_data(),
+                scales=entered_scales_of(formset), submission_key=form.submission_key_value(),
+            )
+        except AlreadySubmitted as done:
+            messages.info(request, _("This form had already been sent, so nothing was added twice."))
+            return redirect(_detail_url(done.existing) if done.existing else reverse("measures:instrument-list"))
+        except PermissionDenied:
+            form.add_error(None, _("You may not make this change."))
+        except ValidationError as problem:
+            _add_problem(form, problem)
+        else:
+            messages.success(request, _("%(name)s added to the registry.") % {"name": instrument.name})
+            return redirect(_detail_url(instrument))
+    return render(request, "measures/instrument_new.html", {"form": form, "formset": formset})
+
+
+@requires(INSTRUMENT_MANAGE)
+def instrument_edit(request: HttpRequest, pk: UUID) -> HttpResponse:
+    instrument = selectors.instrument_get_to_manage(user=request.user, instrument_id=pk)
+    form = InstrumentEditForm(_posted(request), instrument=instrument)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.instrument_update(actor=_actor(request), instrument=instrument,
+                                               expected_version=form.expected_version(), data=form.to_data())
+        except StaleEditError as stale:
+            form.mark_stale(current_version=selectors.current_version_of(instrument=instrument), message=str(stale))
+        except PermissionDenied:
+            form.add_error(None, _("You may not make this change."))
+        except ValidationError as problem:
+            _add_problem(form, problem)
+        else:
+            messages.success(request, _("%(name)s saved.") % {"name": saved.name})
+            return redirect(_detail_url(saved))
+    return render(request, "measures/form_page.html", {
+        "form": form, "title": _("Edit %(name)s") % {"name": instrument.name}, "cancel_url": _detail_url(instrument),
+    })
+
+
+@requires(INSTRUMENT_MANAGE)
+def norm_upload(request: HttpRequest, pk: UUID) -> HttpResponse:
+    """Replace a scale's normative table with a licensee's file, all or nothing."""
+    scale = selectors.scale_get_to_manage(user=request.user, scale_id=pk)
+    form = NormUploadForm(_posted(request), request.FILES or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            services.norm_table_upload(actor=_actor(request), scale=scale, upload=upload, filename=upload.name,
+                                       source=form.cleaned_data["source"])
+        except services.NormFileProblems as found:
+            problems = found.messages
+        except PermissionDenied:
+            form.add_error(None, _("You may not make this change."))
+        except ValidationError as problem:
+            _add_problem(form, problem)
+        else:
+            messages.success(request, _("The norm table of %(scale)s was replaced.") % {"scale": scale.name})
+            return redirect(_detail_url(scale.instrument))
+    existing = NormTable.objects.filter(scale=scale).first()  # the table a new upload would replace
+    return render(request, "measures/norm_upload.html", {
+        "form": form, "scale": scale, "instrument": scale.instrument, "problems": problems, "existing": existing,
+    })
