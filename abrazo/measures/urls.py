@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from abrazo.measures import views
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("<uuid:pk>/", views.instrument_detail, name="instrument-detail"),
     path("<uuid:pk>/edit/", views.instrument_edit, name="instrument-edit"),
     path("scales/<uuid:pk>/norms/", views.norm_upload, name="norm-upload"),
+    path("redcap/", include("abrazo.measures.redcap_urls")),
 ]
