@@ -162,11 +162,6 @@ def _check_scales(instrument_key: str, scales: Sequence[EnteredScaleData], keys:
             raise ValidationError(_("Every score needs an English name."))
         if scale.reliability is not None and not 0 < scale.reliability < 1:
             raise ValidationError(_("%(scale)s: the reliability must be above 0 and below 1.") % {"scale": name})
-        for band in scale.bands:
-            if band.low < scale.minimum or band.high > scale.maximum:
-                raise ValidationError(_("%(scale)s: the band %(band)s goes beyond the scores %(low)s to %(high)s.") % {
-                    "scale": name, "band": band.label_en, "low": _number(scale.minimum),
-                    "high": _number(scale.maximum)})
         try:
             entered = scoring.EnteredScore(
                 key=key, minimum=scale.minimum, maximum=scale.maximum,
@@ -176,6 +171,11 @@ def _check_scales(instrument_key: str, scales: Sequence[EnteredScaleData], keys:
         except scoring.SpecError as problem:
             raise ValidationError(_("%(scale)s: %(problem)s.") % {"scale": name, "problem": _spec_problem(problem)},
                                   code="invalid_scale") from problem
+        for band in scale.bands:  # after the engine's checks: the range itself is sound by now
+            if band.low < scale.minimum or band.high > scale.maximum:
+                raise ValidationError(_("%(scale)s: the band %(band)s goes beyond the scores %(low)s to %(high)s.") % {
+                    "scale": name, "band": band.label_en, "low": _number(scale.minimum),
+                    "high": _number(scale.maximum)})
     try:
         scoring.InstrumentSpec(key=instrument_key, entered=tuple(
             scoring.EnteredScore(key=key, minimum=scale.minimum, maximum=scale.maximum)
