@@ -20,6 +20,7 @@ urlpatterns = [
     path("episodes/", include("abrazo.consultations.urls")),
     path("children/", include("abrazo.incidents.urls")),
     path("equity/", include("abrazo.equity.urls")),
+    path("measures/", include("abrazo.measures.urls")),
     path("", include("abrazo.core.urls")),
 ]
 

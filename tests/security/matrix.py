@@ -23,6 +23,7 @@ from abrazo.directory.tests.factories import (
 from abrazo.equity.tests import matrix as equity_matrix
 from abrazo.incidents.tests import matrix as roster_matrix
 from abrazo.incidents.tests import warning_matrix
+from abrazo.measures.tests import matrix as measures_matrix
 from tests.security.routes import Route
 
 ANONYMOUS = "anonymous"
@@ -98,7 +99,7 @@ SCOPED_OBJECTS.update(episode_matrix.SCOPED_OBJECTS)
 URL_OBJECTS.update(group_matrix.URL_OBJECTS)
 SCOPED_OBJECTS.update(group_matrix.SCOPED_OBJECTS)
 # Children, incidents and exclusions; early warnings; equity dashboards.
-for _table in (roster_matrix, warning_matrix, equity_matrix):
+for _table in (roster_matrix, warning_matrix, equity_matrix, measures_matrix):
     URL_OBJECTS.update(_table.URL_OBJECTS)
     SCOPED_OBJECTS.update(_table.SCOPED_OBJECTS)
 
@@ -159,7 +160,7 @@ def build_matrix_world(world: Any) -> MatrixWorld:
         objects[name.format("staff")] = ProgramStaffFactory(program=program)
     objects.update(episode_matrix.build_objects(objects))
     objects.update(group_matrix.build_objects(objects))
-    for table in (roster_matrix, warning_matrix, equity_matrix):
+    for table in (roster_matrix, warning_matrix, equity_matrix, measures_matrix):
         objects.update(table.build_objects(objects))
     return MatrixWorld(people=world.people, objects=objects)
 

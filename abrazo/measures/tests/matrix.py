@@ -11,6 +11,7 @@ URL_OBJECTS: dict[str, str] = {
     "measures:instrument-detail": "instrument",
     "measures:instrument-edit": "instrument",
     "measures:norm-upload": "scale",  # a norm table is uploaded for one scale of an instrument
+    "measures:redcap-export": "instrument",  # an instrument's REDCap data dictionary
 }
 
 # instrument_a: an instrument of the world's network; other_instrument: the other network's. Each has a
