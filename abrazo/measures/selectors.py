@@ -212,7 +212,7 @@ def instrument_contents(*, instrument: Instrument) -> InstrumentContents:
     for scale in instrument.scales.select_related("norm_table").order_by("position", "key"):
         bands = [
             BandRow(label=(band.get("label_es") if _spanish() and band.get("label_es") else band.get("label_en"))
-                    or "", low=band.get("low"), high=band.get("high"))
+                    or "", low=float(band.get("low") or 0), high=float(band.get("high") or 0))
             for band in scale.bands if isinstance(band, dict)
         ]
         item_count = len(scale.items)
