@@ -106,6 +106,10 @@ class ImportResult:
         return len(self.forms) - self.created
 
 
+def _max_length(model: type[Instrument] | type[Item], name: str) -> int:
+    return int(getattr(model._meta.get_field(name), "max_length", 0) or 0)
+
+
 # --- names ------------------------------------------------------------------------------------------------
 
 
@@ -190,7 +194,7 @@ def _keep_spanish(new_choices: list[list[str]], old_choices: Iterable[Any]) -> l
 def length_problems(dictionary: redcap.Dictionary) -> list[redcap.Problem]:
     """Values longer than the column Abrazo keeps them in: an error each, since cutting them would lose data."""
     problems: list[redcap.Problem] = []
-    form_limit = Instrument._meta.get_field("redcap_form").max_length or 0
+    form_limit = _max_length(Instrument, "redcap_form")
     for form in dictionary.forms:
         if len(form.name) > form_limit:
             first = form.fields[0]
@@ -198,7 +202,7 @@ def length_problems(dictionary: redcap.Dictionary) -> list[redcap.Problem]:
                 first.line, redcap.HUMAN_HEADER["form_name"], form.name,
                 f"Abrazo keeps at most {form_limit} characters here.", "too_long",
             ))
-    limits = [(attribute, column, Item._meta.get_field(attribute).max_length or 0) for attribute, column in _LIMITED]
+    limits = [(attribute, column, _max_length(Item, attribute)) for attribute, column in _LIMITED]
     for item in dictionary.fields:
         values = {"key": item.name, "matrix_group": item.matrix_group, "field_type": item.field_type,
                   "validation": item.validation, "validation_min": item.validation_min,

@@ -16,7 +16,7 @@ import secrets
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from django import forms
@@ -128,7 +128,7 @@ class DictionaryUploadForm(forms.Form):
 
     def __init__(self, *args: Any, networks: list[Network], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["network"]
+        field = cast(forms.ModelChoiceField, self.fields["network"])
         field.queryset = Network.objects.filter(pk__in=[network.pk for network in networks]).order_by("name")
         field.initial = networks[0].pk if networks else None
         if len(networks) <= 1:
