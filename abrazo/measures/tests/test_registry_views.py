@@ -286,3 +286,16 @@ class TestNormUpload:
         assert "Line 3: raw_low &#x27;x&#x27; is not a number." in body
         assert "Line 4: raw_low is above raw_high." in body
         assert NormTable.objects.get(scale=scale).source == "old"
+
+
+def test_every_instrument_abrazo_ships_opens_in_english_and_spanish(client, world):
+    # given the instruments the data migration ships (whatever they are)
+    shipped = list(Instrument.objects.filter(network__isnull=True))
+    assert shipped, "the data migration ships Abrazo's own instruments"
+    for language in ("en", "es"):
+        signed_in(client, world, "consultant", language=language)
+        for instrument in shipped:
+            # then each page opens, read-only
+            response = client.get(detail(instrument))
+            assert response.status_code == 200, instrument.key
+            assert edit(instrument) not in response.content.decode()
