@@ -3,12 +3,18 @@
 import os
 import sys
 
+# Console spellings of commands whose module names cannot hold a hyphen.
+ALIASES = {"import-redcap": "import_redcap"}
+
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "abrazo.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["abrazo", *sys.argv[1:]])
+    args = sys.argv[1:]
+    if args and args[0] in ALIASES:
+        args[0] = ALIASES[args[0]]
+    execute_from_command_line(["abrazo", *args])
 
 
 if __name__ == "__main__":
