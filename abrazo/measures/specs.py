@@ -70,28 +70,29 @@ def _choice_codes(item: Item) -> list[float] | None:
     return [code for code in codes if code is not None]
 
 
+def _refuse_if_needed(item: Item, used_by_scale: bool, reason: str) -> None:
+    """A field a scale needs but that cannot be scored is an error naming it, not a field silently dropped."""
+    if used_by_scale:
+        raise scoring.SpecError(f"item {item.key}: a scale uses it, but {reason}")
+
+
 def scoring_item(item: Item, *, used_by_scale: bool = False) -> scoring.Item | None:
-    """The engine's view of one item, or None for a field that is not scored.
-
-    A field a scale needs but that cannot be scored raises `SpecError` naming it, rather than silently
-    dropping it from the scale.
-    """
-    def unscorable(reason: str) -> None:
-        if used_by_scale:
-            raise scoring.SpecError(f"item {item.key}: a scale uses it, but {reason}")
-        return None
-
+    """The engine's view of one item, or None for a field that is not scored (`SpecError` when a scale
+    needs it)."""
     field_type = item.field_type
     missing = _missing_codes(item)
     if field_type in NEVER_SCORED:
-        return unscorable(f"a {field_type} field is never scored")
+        _refuse_if_needed(item, used_by_scale, f"a {field_type} field is never scored")
+        return None
     if field_type in CHOICE_TYPES:
         codes = _choice_codes(item)
         if codes is None:
-            return unscorable("its choice codes are not all numbers")
+            _refuse_if_needed(item, used_by_scale, "its choice codes are not all numbers")
+            return None
         allowed = frozenset(codes) - missing
         if not allowed:
-            return unscorable("every choice is a missing code")
+            _refuse_if_needed(item, used_by_scale, "every choice is a missing code")
+            return None
         return scoring.Item(item.key, codes=allowed, reverse=item.reverse_scored, missing_codes=missing)
     if field_type in BINARY_TYPES:
         return scoring.Item(item.key, codes=frozenset({0.0, 1.0}) - missing, reverse=item.reverse_scored,
@@ -102,12 +103,15 @@ def scoring_item(item: Item, *, used_by_scale: bool = False) -> scoring.Item | N
         high = _number(item.validation_max) if _number(item.validation_max) is not None else SLIDER_RANGE[1]
     if field_type == "slider" or (used_by_scale and low is not None and high is not None):
         if low is None or high is None:
-            return unscorable("it has no score range")
+            _refuse_if_needed(item, used_by_scale, "it has no score range")
+            return None
         # A text score validated as a decimal number may take decimals; codes, sliders and integers may not.
         whole = field_type == "slider" or item.validation in _WHOLE_NUMBER_VALIDATIONS or not item.validation
         return scoring.Item(item.key, minimum=low, maximum=high, reverse=item.reverse_scored, whole_numbers=whole,
                             missing_codes=missing)
-    return unscorable(f"a {field_type} field needs a score range (lowest and highest score) to be scored")
+    _refuse_if_needed(item, used_by_scale,
+                      f"a {field_type} field needs a score range (lowest and highest score) to be scored")
+    return None
 
 
 def _band_label(band: Mapping[str, Any], language: str | None) -> str:
