@@ -169,6 +169,8 @@ class Scale(BaseModel):
     )
     score_min = models.FloatField(_("lowest score"), null=True, blank=True)  # entered scores
     score_max = models.FloatField(_("highest score"), null=True, blank=True)
+    # Entered scores such as T-scores are whole numbers; others (CLASS dimension means) are not.
+    whole_numbers = models.BooleanField(_("whole numbers only"), default=False)
     # [{"label_en", "label_es", "low", "high"}] with inclusive edges, lowest first.
     bands = models.JSONField(_("bands"), default=list, blank=True)
     higher_is_better = models.BooleanField(_("a higher score is better"), default=True)
