@@ -214,7 +214,8 @@ def build_spec(instrument: Instrument, items: Sequence[Item], scales: Sequence[S
             if scale.score_min is None or scale.score_max is None:
                 raise scoring.SpecError(f"scale {scale.key}: an entered score needs its lowest and highest score")
             entered.append(scoring.EnteredScore(
-                scale.key, scale.score_min, scale.score_max, whole_numbers=scale.whole_numbers, bands=bands, norms=norms,
+                scale.key, scale.score_min, scale.score_max, whole_numbers=scale.whole_numbers,
+                bands=bands, norms=norms,
             ))
         elif scale.kind == ScaleKind.COMPOSITE:
             parts = tuple(str(key) for key in scale.parts or [])
