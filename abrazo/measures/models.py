@@ -203,3 +203,102 @@ class NormTable(BaseModel):
 
     def __str__(self) -> str:
         return self.source
+
+
+class Timepoint(models.TextChoices):
+    PRE = "pre", _("Before (at entry)")
+    POST = "post", _("After (at closure)")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+    OTHER = "other", _("Other")
+
+
+class AdministrationStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class AnswerSource(models.TextChoices):
+    FORM = "form", _("Entered in Abrazo")
+    LINK = "link", _("Answered through a survey link")
+    REDCAP = "redcap", _("Imported from REDCap")
+
+
+class Administration(VersionedModel):
+    """One time one instrument is given (or due) for an episode: its answers and its scores.
+
+    Answers are kept as REDCap would export them (item key -> text, or a list of codes for a checkbox),
+    so that imports, exports and scoring all read the same shape; scores are derived on save.
+    """
+
+    network = models.ForeignKey("directory.Network", on_delete=models.CASCADE, related_name="+")
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="administrations")
+    episode = models.ForeignKey(
+        "consultations.Episode", null=True, blank=True, on_delete=models.CASCADE, related_name="administrations",
+    )
+    program = models.ForeignKey(
+        "directory.Program", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+    )
+    child = models.ForeignKey(
+        "incidents.Child", null=True, blank=True, on_delete=models.SET_NULL, related_name="administrations",
+    )
+    # Who answers: a program staff member (teacher, director), the consultant, or a family member named
+    # only by relationship. No free-text names of children.
+    respondent_staff = models.ForeignKey(
+        "directory.ProgramStaff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("respondent"),
+    )
+    respondent_role = models.CharField(_("respondent"), max_length=16, choices=Respondent.choices)
+    timepoint = models.CharField(_("time point"), max_length=16, choices=Timepoint.choices)
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=AdministrationStatus.choices, default=AdministrationStatus.SCHEDULED,
+    )
+    completed_on = models.DateField(_("completed"), null=True, blank=True)
+    language = models.CharField(_("language"), max_length=8, default="en")
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    scores = models.JSONField(_("scores"), default=dict, blank=True)  # scale key -> {raw, band, ...}
+    source = models.CharField(_("source"), max_length=8, choices=AnswerSource.choices, default=AnswerSource.FORM)
+    respondent_consent = models.BooleanField(_("the respondent agreed to answer"), null=True, blank=True)
+    redcap_record = models.CharField(_("REDCap record id"), max_length=100, blank=True)
+    redcap_event = models.CharField(_("REDCap event"), max_length=100, blank=True)
+    redcap_instance = models.PositiveIntegerField(_("REDCap repeat instance"), null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-due_on", "-created_at"]
+        indexes = [
+            models.Index(fields=["network", "instrument", "timepoint"]),
+            models.Index(fields=["episode", "timepoint"]),
+            models.Index(fields=["status", "due_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} · {self.get_timepoint_display()}"
+
+
+class SurveyLink(BaseModel):
+    """A private link that lets one respondent answer one administration without an account.
+
+    Only a hash of the token is stored; the link expires and works once.
+    """
+
+    administration = models.ForeignKey(Administration, on_delete=models.CASCADE, related_name="links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    language = models.CharField(_("language"), max_length=8, default="en")
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    sent_to = models.EmailField(_("sent to"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.administration_id} link"
