@@ -163,6 +163,20 @@ POLICY: dict[str, dict[Role, Scope]] = {
     },
     # Importing REDCap dictionaries, describing licensed instruments, uploading norm tables.
     "instrument.manage": {ADMIN: Scope.NETWORK, EVALUATOR: Scope.NETWORK},
+    # Administrations are answers about a teacher, a classroom or a child in an episode: like the episode,
+    # the consultant and their supervisor, the region's coordinator and the network admin. Program staff
+    # answer surveys through links but do not browse scores.
+    "measure.view": {
+        ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, SUPERVISOR: Scope.SUPERVISEES, CONSULTANT: Scope.SELF,
+    },
+    # Scheduling, entering scores, sending survey links: the episode's consultant (and admins correcting).
+    "measure.record": {ADMIN: Scope.NETWORK, CONSULTANT: Scope.SELF},
+    # REDCap record files in and out (administrations of the network).
+    "measure.import": {ADMIN: Scope.NETWORK, EVALUATOR: Scope.NETWORK},
+    # Pre/post outcomes: aggregates. Evaluators see them with small groups withheld and counts suppressed.
+    "outcomes.view": {
+        ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, SUPERVISOR: Scope.SUPERVISEES, EVALUATOR: Scope.NETWORK,
+    },
     "audit.view": {ADMIN: Scope.NETWORK},
     "admin_site.use": {ADMIN: Scope.NETWORK},
 }
@@ -209,6 +223,10 @@ SCOPE_PATHS: dict[str, dict[Scope, str]] = {
     },
 }
 SCOPE_PATHS["measures.instrument"] = {Scope.NETWORK: "network_id"}
+SCOPE_PATHS["measures.administration"] = {
+    Scope.NETWORK: "network_id", Scope.REGION: "program__region_id", Scope.PROGRAM: "program_id",
+    Scope.SELF: "episode__consultant__user_id", Scope.SUPERVISEES: "episode__consultant__supervisor_id",
+}
 # Roster, incident, exclusion and warning records all carry network and program.
 for _child_record in ("incidents.child", "incidents.enrollment", "incidents.incident", "incidents.exclusion",
                       "incidents.earlywarning"):

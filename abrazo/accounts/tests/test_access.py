@@ -61,6 +61,11 @@ CHECKED_AGAINST: dict[str, tuple[str, ...]] = {
     "equity.dashboard": ("directory.program",),
     "instrument.view": ("measures.instrument",),
     "instrument.manage": ("measures.instrument",),
+    "measure.view": ("measures.administration", "consultations.episode"),
+    "measure.record": ("measures.administration", "consultations.episode"),
+    "measure.import": ("directory.network",),
+    # Outcome pages are per unit: a program, or the region / network the membership reaches.
+    "outcomes.view": ("directory.program", "measures.administration"),
     "equity.view": ("directory.program",),
     "equity.view_suppressed": ("directory.program",),
     "equity.export": ("directory.program",),
