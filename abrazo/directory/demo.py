@@ -569,6 +569,9 @@ def wipe_network(network: Network) -> None:
     """
     from abrazo.consultations.demo import wipe_service_loop
     from abrazo.incidents.demo import wipe_incidents
+    from abrazo.measures.demo import wipe_measures
+
+    wipe_measures(network)  # administrations hang on episodes and instruments (PROTECT)
 
     wipe_incidents(network)  # children and incidents hang on programs; faster than the collector
     wipe_service_loop(network)  # requests and episodes PROTECT the programs and consultants deleted below
@@ -679,6 +682,10 @@ class Builder:
         from abrazo.incidents.demo import load_incidents
 
         load_incidents(self, network)
+        # Issue 5's step: pre/post administrations of measures on the episodes.
+        from abrazo.measures.demo import load_measures
+
+        load_measures(self, network)
         return network
 
     def load_geography(self) -> Network:
