@@ -215,11 +215,12 @@ class _Header:
         if not names or names[0] != self.record_id:
             errors.append(Problem(1, names[0] if names else "", names[0] if names else "",
                                   f"The first column must be the record id, {self.record_id!r}.", "record_id_first"))
-        for index, title in enumerate(names[1:], start=1):
-            if not title:
+        for index, title in enumerate(names):
+            if not title or (index == 0 and title == self.record_id):
                 continue
             if title in seen or title == self.record_id:
-                errors.append(Problem(1, title, title, "The column appears twice.", "column_twice"))
+                message = "The column appears twice." if title in seen else "The record id must be the first column."
+                errors.append(Problem(1, title, title, message, "column_twice" if title in seen else "record_id_first"))
                 continue
             seen.add(title)
             known = expected.get(title)
@@ -445,7 +446,7 @@ def _read_row(line: int, row: list[str], header: _Header, checker: _CellChecker,
         filled.add(column.form)
         answer_set.answers[item.name] = value
         checker.check(line, title, item, value)
-    if repeat_instrument:
+    if repeat_instrument in known_forms:
         others = sorted(form for form in filled if form != repeat_instrument)
         for form in others:
             checker.error(line, f"{form}_complete", "", f"A row of repeating instrument {repeat_instrument!r} "
