@@ -16,7 +16,8 @@ from django.views.decorators.cache import never_cache
 
 from abrazo.audit.middleware import client_ip
 from abrazo.core.decorators import public, requires
-from abrazo.measures import administrations, links
+from abrazo.measures import links
+from abrazo.measures.administrations import AnswersRejected
 from abrazo.measures.link_forms import SurveyForm, SurveyLinkForm
 from abrazo.measures.models import SurveyLink
 
@@ -24,15 +25,6 @@ from abrazo.measures.models import SurveyLink
 # thank-you page while anyone else opening the same link is told plainly that it was used.
 ANSWERED_SESSION_KEY = "abrazo_survey_answered"
 CLOSED_STATUS = 410  # Gone: the link existed and will not work again
-
-
-def _rejected_type() -> type[Exception]:
-    # The administrations service defines AnswersRejected; until it does, nothing it raises is caught here.
-    return getattr(administrations, "AnswersRejected", _NeverRaised)
-
-
-class _NeverRaised(Exception):
-    pass
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -61,36 +53,39 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         link = links.link_open(token=token)
     except links.LinkClosed as closed:
         with translation.override(closed.link.language):
-            if closed.state == links.LinkState.USED and request.session.get(ANSWERED_SESSION_KEY) == str(
-                closed.link.pk
-            ):
-                return _private(render(request, "measures/links/thanks.html", links.respondent_context(closed.link)))
+            answered = request.session.get(ANSWERED_SESSION_KEY) or {}
+            if closed.state == links.LinkState.USED and answered.get("link") == str(closed.link.pk):
+                return _private(render(request, "measures/links/thanks.html", {
+                    **links.respondent_context(closed.link), "declined": bool(answered.get("declined")),
+                }))
             return _closed_page(request, closed.state.value, links.respondent_context(closed.link))
     with translation.override(link.language):
         return _survey_page(request, link, token)
 
 
 def _survey_page(request: HttpRequest, link: SurveyLink, token: str) -> HttpResponse:
-    instrument = link.administration.instrument
-    ask_consent = links.consent_needed(instrument)
-    form = SurveyForm(request.POST if request.method == "POST" else None, instrument=instrument,
-                      ask_consent=ask_consent)
-    if request.method == "POST" and form.is_valid():
+    administration = link.administration
+    posted = request.POST if request.method == "POST" else None
+    form = SurveyForm(posted, administration=administration)
+    declining = posted is not None and "decline" in posted and form.asks_consent
+    if posted is not None and (declining or form.is_valid()):
         try:
-            if form.declined():
+            if declining:
                 links.link_decline(token=token)
             else:
-                links.link_use(token=token, answers=form.answers(), respondent_consent=form.respondent_consent())
+                links.link_use(token=token, answers=form.answers(), respondent_consent=form.consent())
         except links.LinkClosed as closed:  # answered in another tab or on another device meanwhile
             return _closed_page(request, closed.state.value, links.respondent_context(closed.link))
-        except _rejected_type() as rejected:
-            form.add_problems(getattr(rejected, "problems", [rejected]))
+        except AnswersRejected as rejected:
+            form.show_problems(rejected)
         except ValidationError as invalid:
             form.add_error(None, invalid)
         else:
-            request.session[ANSWERED_SESSION_KEY] = str(link.pk)
+            request.session[ANSWERED_SESSION_KEY] = {"link": str(link.pk), "declined": declining}
             return redirect(links.survey_path(token))
-    context = {**links.respondent_context(link), "form": form, "instrument": instrument}
+    context = {
+        **links.respondent_context(link), "form": form, "blocks": form.blocks(), "declined": declining,
+    }
     return _private(render(request, "measures/links/survey.html", context))
 
 

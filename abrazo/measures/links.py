@@ -39,9 +39,6 @@ from abrazo.measures.models import (
     Administration,
     AdministrationStatus,
     AnswerSource,
-    Instrument,
-    Level,
-    Source,
     SurveyLink,
 )
 
@@ -111,14 +108,10 @@ def link_state(link: SurveyLink, *, now: datetime | None = None) -> LinkState:
     return LinkState.ACTIVE
 
 
-def consent_needed(instrument: Instrument) -> bool:
-    """Whether the respondent is asked to agree before answering.
-
-    The model has no flag for it yet, so the rule is: a measure about the respondent themself (a teacher's
-    or a family member's own stress, confidence, practice) that is not one of Abrazo's own feedback surveys.
-    Answering about the service (the shipped satisfaction survey) needs no separate agreement.
-    """
-    return instrument.level in (Level.TEACHER, Level.FAMILY) and instrument.source != Source.SHIPPED
+def consent_needed(administration: Administration) -> bool:
+    """Whether the respondent is asked to agree before answering: the answers service's rule, so that
+    the page asks exactly when the service will insist."""
+    return administrations.needs_consent(administration)
 
 
 def language_of_link(code: str) -> str:
