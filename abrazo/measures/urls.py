@@ -11,6 +11,7 @@ urlpatterns = [
     path("<uuid:pk>/edit/", views.instrument_edit, name="instrument-edit"),
     path("scales/<uuid:pk>/norms/", views.norm_upload, name="norm-upload"),
     path("redcap/", include("abrazo.measures.redcap_urls")),
+    path("records/", include("abrazo.measures.record_urls")),
     path("administrations/", include("abrazo.measures.administration_urls")),
     path("outcomes/", include("abrazo.measures.outcome_urls")),
     path("", include("abrazo.measures.link_urls")),
