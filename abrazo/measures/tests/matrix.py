@@ -12,6 +12,8 @@ URL_OBJECTS: dict[str, str] = {
     "measures:instrument-edit": "instrument",
     "measures:norm-upload": "scale",  # a norm table is uploaded for one scale of an instrument
     "measures:redcap-export": "instrument",  # an instrument's REDCap data dictionary
+    "measures:records-import": "instrument",  # REDCap record files into an instrument's administrations
+    "measures:records-export": "instrument",  # an instrument's administrations as a REDCap record export
 }
 
 # instrument_a: an instrument of the world's network; other_instrument: the other network's. Each has a
