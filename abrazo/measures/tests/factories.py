@@ -9,6 +9,7 @@ a range for a scores-only scale.
 from __future__ import annotations
 
 import factory
+from django.utils import timezone
 
 from abrazo.directory.tests.factories import NetworkFactory
 from abrazo.measures.models import (
@@ -114,3 +115,18 @@ class NormTableFactory(factory.django.DjangoModelFactory):
         {"min_months": None, "max_months": None, "raw_low": 50, "raw_high": 100, "standard_score": 55,
          "percentile": 69},
     ])
+
+
+class AdministrationFactory(factory.django.DjangoModelFactory):
+    """A scheduled pre administration of an instrument on an episode (network and program follow it)."""
+
+    class Meta:
+        model = "measures.Administration"
+
+    episode = factory.SubFactory("abrazo.consultations.tests.factories.EpisodeFactory")
+    network = factory.SelfAttribute("episode.network")
+    program = factory.SelfAttribute("episode.program")
+    instrument = factory.SubFactory(InstrumentFactory, network=factory.SelfAttribute("..network"))
+    respondent_role = Respondent.TEACHER
+    timepoint = "pre"
+    due_on = factory.LazyFunction(timezone.localdate)

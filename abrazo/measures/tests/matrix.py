@@ -14,6 +14,11 @@ URL_OBJECTS: dict[str, str] = {
     "measures:redcap-export": "instrument",  # an instrument's REDCap data dictionary
     "measures:records-import": "instrument",  # REDCap record files into an instrument's administrations
     "measures:records-export": "instrument",  # an instrument's administrations as a REDCap record export
+    "measures:episode-measures": "episode",  # an episode's measures (the episode kind of the consultations table)
+    "measures:administration-schedule": "episode",
+    "measures:administration-detail": "administration",
+    "measures:administration-enter": "administration",
+    "measures:administration-cancel": "administration",
 }
 
 # instrument_a: an instrument of the world's network; other_instrument: the other network's. Each has a
@@ -21,17 +26,29 @@ URL_OBJECTS: dict[str, str] = {
 SCOPED_OBJECTS: dict[str, dict[Scope, tuple[str, str]]] = {
     "instrument": {Scope.NETWORK: ("instrument_a", "other_instrument")},
     "scale": {Scope.NETWORK: ("scale_a", "other_scale")},
+    # administration_a: on episode_a (program A, the world's consultant, supervised by the world's supervisor);
+    # administration_b: on episode_b (program B, region B); other_administration: the other network's episode.
+    "administration": {
+        scope: ("administration_a", "other_administration" if scope == Scope.NETWORK else "administration_b")
+        for scope in (Scope.NETWORK, Scope.REGION, Scope.SELF, Scope.SUPERVISEES)
+    },
 }
 
 
 def build_objects(objects: dict[str, Any]) -> dict[str, Any]:
     """An instrument with one scale in the world's network and in the other network."""
-    from abrazo.measures.tests.factories import InstrumentFactory, ScaleFactory
+    from abrazo.measures.tests.factories import AdministrationFactory, InstrumentFactory, ScaleFactory
 
     instrument_a = InstrumentFactory(network=objects["network"])
     other_instrument = InstrumentFactory(network=objects["other_network"])
-    return {
+    made = {
         "instrument_a": instrument_a, "other_instrument": other_instrument,
         "scale_a": ScaleFactory(instrument=instrument_a),
         "other_scale": ScaleFactory(instrument=other_instrument),
     }
+    # One scheduled administration on each matrix episode (built by the consultations table before this one).
+    for name, episode, instrument in (("administration_a", "episode_a", instrument_a),
+                                      ("administration_b", "episode_b", instrument_a),
+                                      ("other_administration", "other_episode", other_instrument)):
+        made[name] = AdministrationFactory(episode=objects[episode], instrument=instrument)
+    return made
