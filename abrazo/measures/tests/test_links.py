@@ -34,7 +34,7 @@ from abrazo.measures.models import (
     SurveyLink,
     Timepoint,
 )
-from abrazo.measures.tests.factories import InstrumentFactory, ItemFactory
+from abrazo.measures.tests.factories import InstrumentFactory, ItemFactory, ScaleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +54,7 @@ def make_administration(world: Any, *, program: Any = None, consultant: Any = No
                 label_es="Me siento tranquila en el trabajo", section_header="How you feel")
     ItemFactory(instrument=instrument, key="stress_2", position=2, label_en="I sleep well",
                 label_es="Duermo bien")
+    ScaleFactory(instrument=instrument, key="total", name_en="Total", items=["stress_1", "stress_2"])
     episode = EpisodeFactory(program=program, consultant=consultant)
     values = {
         "network": program.network, "instrument": instrument, "episode": episode, "program": program,

@@ -1,0 +1,261 @@
+"""Survey links over HTTP: the public survey in the respondent's language (answers recorded once by the real
+answers service, out-of-range answers refused in Spanish, consent and declining), plain pages for used,
+expired and withdrawn links, private headers, and the staff page that sends and withdraws links."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from abrazo.audit.models import AccessEvent, Action, Outcome
+from abrazo.measures import links
+from abrazo.measures.models import Administration, AdministrationStatus, AnswerSource, Respondent, SurveyLink
+from abrazo.measures.tests.factories import ItemFactory
+from abrazo.measures.tests.test_links import issue, make_administration, move_clock
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def administration(world) -> Administration:
+    # a teacher's survey: the answers service asks for the teacher's agreement
+    return make_administration(world)
+
+
+@pytest.fixture
+def consultant_survey(world) -> Administration:
+    # answered by the consultant: no agreement asked
+    return make_administration(world, respondent_role=Respondent.CONSULTANT)
+
+
+def url(token: str) -> str:
+    return reverse("measures:survey", kwargs={"token": token})
+
+
+def staff_page(administration: Administration) -> str:
+    return reverse("measures:link-new", kwargs={"pk": administration.pk})
+
+
+def signed_in(client, world, role):
+    client.force_login(world.people[role])
+    return client
+
+
+AGREED = {"answer__stress_1": "3", "answer__stress_2": "1", "respondent_consent": "on"}
+
+
+class TestTheSurvey:
+    def test_the_page_is_in_the_links_language_and_shows_only_what_the_respondent_needs(self, world, administration):
+        # given a Spanish link for a teacher at Sunrise Center, whose consultant is "Consultant Person"
+        issued = issue(world, administration, language="es")
+        # when the teacher opens it on a browser set to English, with no account
+        response = Client().get(url(issued.token), HTTP_ACCEPT_LANGUAGE="en")
+        # then the survey is in Spanish: its name, the items and the answers
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert '<html lang="es"' in html
+        assert "Estrés docente" in html
+        assert "Me siento tranquila en el trabajo" in html and "Nunca" in html
+        assert "I feel calm at work" not in html
+        # and it names the program and the consultant's first name, nothing more of them
+        assert "Sunrise Center" in html and "Consultant" in html
+        assert "Consultant Person" not in html
+        assert world.people["consultant"].email not in html
+        assert str(administration.episode_id) not in html
+        # and the teacher is asked to agree, with a way to decline
+        assert 'name="respondent_consent"' in html and 'name="decline"' in html
+
+    def test_the_pages_are_private(self, world, administration):
+        issued = issue(world, administration)
+        response = Client().get(url(issued.token))
+        assert "no-store" in response["Cache-Control"]
+        assert response["Referrer-Policy"] == "no-referrer"
+        assert "noindex" in response["X-Robots-Tag"]
+        assert '<meta name="robots" content="noindex, nofollow">' in response.content.decode()
+
+    def test_answers_are_recorded_once_and_the_browser_is_thanked(self, world, administration):
+        issued = issue(world, administration)
+        client = Client()
+        # when the teacher agrees and sends the answers
+        response = client.post(url(issued.token), AGREED)
+        # then they are recorded by the answers service as a link's, in the link's language
+        assert response.status_code == 302 and response["Location"] == url(issued.token)
+        administration.refresh_from_db()
+        assert administration.status == AdministrationStatus.COMPLETED
+        assert administration.answers["stress_1"] == "3"
+        assert (administration.source, administration.language, administration.respondent_consent) == (
+            AnswerSource.LINK, "es", True)
+        # and the same browser sees its thank-you page, private too
+        thanks = client.get(url(issued.token))
+        assert thanks.status_code == 200
+        assert "gracias" in thanks.content.decode().lower() or "Thank you" in thanks.content.decode()
+        assert "no-store" in thanks["Cache-Control"]
+
+    def test_a_reused_link_says_plainly_it_was_used_and_records_nothing(self, world, administration):
+        issued = issue(world, administration, language="en")
+        Client().post(url(issued.token), AGREED)
+        first_answers = Administration.objects.get(pk=administration.pk).answers
+        # when the link is opened or sent again (another device)
+        other = Client()
+        opened = other.get(url(issued.token))
+        sent_again = other.post(url(issued.token), {**AGREED, "answer__stress_1": "0"})
+        # then both say plainly the link was already used, and the first answers stand
+        for response in (opened, sent_again):
+            assert response.status_code == 410
+            assert "This survey link was already used" in response.content.decode()
+            assert "no-store" in response["Cache-Control"]
+        assert Administration.objects.get(pk=administration.pk).answers == first_answers
+
+    def test_an_expired_link_says_so(self, world, administration, monkeypatch):
+        issued = issue(world, administration, language="en", days_valid=1)
+        move_clock(monkeypatch, dt.timedelta(days=1, minutes=1))
+        response = Client().get(url(issued.token))
+        assert response.status_code == 410
+        html = response.content.decode()
+        assert "This survey link has expired" in html
+        assert "ask Consultant, your consultant, for a new link" in html
+        assert response["Referrer-Policy"] == "no-referrer"
+
+    def test_a_withdrawn_link_says_so(self, world, administration):
+        issued = issue(world, administration, language="en")
+        links.link_revoke(actor=world.people["consultant"], link=issued.link)
+        response = Client().post(url(issued.token), AGREED)
+        assert response.status_code == 410
+        assert "This survey link was withdrawn" in response.content.decode()
+        assert Administration.objects.get(pk=administration.pk).status == AdministrationStatus.SCHEDULED
+
+    @pytest.mark.parametrize("token", ["unknown-token", "A" * 43])
+    def test_an_unknown_token_is_not_found(self, world, administration, token):
+        issue(world, administration)
+        assert Client().get(url(token)).status_code == 404
+
+    def test_out_of_range_answer_is_refused_in_spanish(self, world, administration):
+        # given a Spanish link for a survey with a 0-4 choice and a number from 0 to 10
+        ItemFactory(instrument=administration.instrument, key="days", position=3, field_type="text",
+                    validation="integer", validation_min="0", validation_max="10", choices=[],
+                    label_en="How many days this week?", label_es="¿Cuántos días esta semana?",
+                    score_min=None, score_max=None)
+        issued = issue(world, administration, language="es")
+        # when the teacher sends 7 for the 0-4 item and 42 days
+        response = Client().post(url(issued.token), {**AGREED, "answer__stress_1": "7", "answer__days": "42"})
+        # then the page comes back in Spanish with what she typed and each problem beside its item
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert '<html lang="es"' in html
+        # (Django refuses the choice that is not offered, in its own Spanish)
+        assert "Escoja una opción válida. 7 no es una de las opciones disponibles." in html
+        # when she corrects the choice but still gives 42 days
+        response = Client().post(url(issued.token), {**AGREED, "answer__days": "42"})
+        html = response.content.decode()
+        # then the answers service refuses it, naming the item by its Spanish wording and the allowed range
+        assert response.status_code == 200 and '<html lang="es"' in html
+        assert "¿Cuántos días esta semana?" in html and "42" in html and "10" in html
+        assert 'value="42"' in html
+        assert response.context["form"].errors["answer__days"]  # beside the item, not only at the top
+        # and nothing was recorded, the link still open
+        assert Administration.objects.get(pk=administration.pk).status == AdministrationStatus.SCHEDULED
+        assert SurveyLink.objects.get().used_at is None
+
+    def test_answers_without_agreement_are_not_recorded(self, world, administration):
+        issued = issue(world, administration, language="en")
+        response = Client().post(url(issued.token), {"answer__stress_1": "3", "answer__stress_2": "1"})
+        assert response.status_code == 200
+        assert "tick that you agree" in " ".join(response.context["form"].errors["respondent_consent"])
+        assert Administration.objects.get(pk=administration.pk).status == AdministrationStatus.SCHEDULED
+
+    def test_declining_closes_the_link_and_keeps_the_refusal(self, world, administration):
+        issued = issue(world, administration, language="en")
+        client = Client()
+        response = client.post(url(issued.token), {"decline": "1", "answer__stress_1": "9"})
+        assert response.status_code == 302
+        administration.refresh_from_db()
+        assert administration.respondent_consent is False
+        assert administration.answers == {}
+        assert "You chose not to answer" in client.get(url(issued.token)).content.decode()
+
+    def test_a_consultants_own_survey_asks_no_agreement(self, world, consultant_survey):
+        issued = issue(world, consultant_survey, language="en")
+        client = Client()
+        assert 'name="respondent_consent"' not in client.get(url(issued.token)).content.decode()
+        response = client.post(url(issued.token), {"answer__stress_1": "2"})
+        assert response.status_code == 302
+        assert Administration.objects.get(pk=consultant_survey.pk).respondent_consent is None
+
+    def test_each_open_and_use_is_audited_against_the_administration(self, world, administration):
+        issued = issue(world, administration)
+        client = Client()
+        client.get(url(issued.token))
+        client.post(url(issued.token), AGREED)
+        events = AccessEvent.objects.filter(object_type="measures.administration", object_id=str(administration.pk),
+                                            user_id=None, role="")
+        # (the open, the open that posts, the answers service's own record of the answers, the link's use)
+        assert list(events.order_by("occurred_at", "pk").values_list("action", "outcome")) == [
+            (Action.VIEW, Outcome.ALLOWED), (Action.VIEW, Outcome.ALLOWED), (Action.CREATE, Outcome.ALLOWED),
+            (Action.UPDATE, Outcome.ALLOWED),
+        ]
+        assert set(events.values_list("path", flat=True)) == {url(issued.token)}
+
+    def test_too_many_requests_from_one_address_are_slowed(self, world, administration, monkeypatch):
+        monkeypatch.setattr(links, "PUBLIC_HITS_PER_WINDOW", 2)
+        issued = issue(world, administration, language="en")
+        client = Client()
+        assert [client.get(url(issued.token)).status_code for _ in range(3)] == [200, 200, 429]
+
+
+class TestTheStaffPage:
+    def test_the_consultant_sends_a_link_and_sees_its_state(
+        self, client, world, administration, django_capture_on_commit_callbacks
+    ):
+        signed_in(client, world, "consultant")
+        assert client.get(staff_page(administration)).status_code == 200
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(staff_page(administration),
+                                   {"email": "maestra@example.org", "language": "es", "days_valid": "7"})
+        assert response.status_code == 302
+        link = SurveyLink.objects.get()
+        assert (link.sent_to, link.language) == ("maestra@example.org", "es")
+        assert [message.to for message in mail.outbox] == [["maestra@example.org"]]
+        page = client.get(staff_page(administration)).content.decode()
+        assert "maestra@example.org" in page and "Open" in page
+
+    def test_sending_again_withdraws_the_first_and_a_link_can_be_withdrawn(self, client, world, administration):
+        signed_in(client, world, "consultant")
+        client.post(staff_page(administration), {"email": "a@example.org", "language": "en", "days_valid": "7"})
+        client.post(staff_page(administration), {"email": "b@example.org", "language": "en", "days_valid": "7"})
+        first, second = SurveyLink.objects.order_by("created_at")
+        first.refresh_from_db()
+        assert first.revoked_at is not None and second.revoked_at is None
+        client.post(staff_page(administration), {"revoke": str(second.pk)})
+        second.refresh_from_db()
+        assert second.revoked_at is not None
+
+    def test_a_bad_address_keeps_what_was_typed(self, client, world, administration):
+        signed_in(client, world, "consultant")
+        response = client.post(staff_page(administration), {"email": "not-an-address", "language": "en",
+                                                            "days_valid": "99"})
+        assert response.status_code == 200
+        assert set(response.context["form"].errors) == {"email", "days_valid"}
+        assert 'value="not-an-address"' in response.content.decode()
+        assert not SurveyLink.objects.exists()
+
+    @pytest.mark.parametrize("role", ["program_staff", "evaluator", "supervisor", "regional_coordinator"])
+    def test_roles_without_the_permission_get_404(self, client, world, administration, role):
+        signed_in(client, world, role)
+        assert client.get(staff_page(administration)).status_code == 404
+        assert client.post(staff_page(administration), {"email": "a@example.org", "language": "en",
+                                                        "days_valid": "7"}).status_code == 404
+        assert not SurveyLink.objects.exists()
+
+    def test_another_consultants_administration_does_not_exist_for_the_consultant(self, client, world):
+        from abrazo.directory.tests.factories import ConsultantProfileFactory
+
+        other = ConsultantProfileFactory(network=world.network, region=world.region_b)
+        theirs = make_administration(world, program=world.program_b, consultant=other)
+        signed_in(client, world, "consultant")
+        assert client.get(staff_page(theirs)).status_code == 404
+        signed_in(client, world, "network_admin")
+        assert client.get(staff_page(theirs)).status_code == 200
