@@ -35,6 +35,7 @@ NAVIGATION: list[tuple[Any, str, str | tuple[str, ...] | None]] = [
     (_("Incidents"), "incidents:incident-list", "incident.view"),
     (_("Equity"), "equity:dashboard", "equity.dashboard"),
     (_("Measures"), "measures:instrument-list", "instrument.view"),
+    (_("Outcomes"), "measures:outcomes", "outcomes.view"),
     (_("Programs"), "directory:program-list", "program.view"),
     (_("Consultants"), "directory:consultant-list", "consultant.view"),
     (_("Agencies"), "directory:agency-list", "agency.view"),
