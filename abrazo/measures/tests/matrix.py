@@ -19,6 +19,8 @@ URL_OBJECTS: dict[str, str] = {
     "measures:administration-detail": "administration",
     "measures:administration-enter": "administration",
     "measures:administration-cancel": "administration",
+    "measures:link-new": "administration",  # sending or withdrawing a survey link for one administration
+    "measures:survey": "survey_link",  # the public survey, named by its token (a slug); 200 for everyone
 }
 
 # instrument_a: an instrument of the world's network; other_instrument: the other network's. Each has a
@@ -32,6 +34,8 @@ SCOPED_OBJECTS: dict[str, dict[Scope, tuple[str, str]]] = {
         scope: ("administration_a", "other_administration" if scope == Scope.NETWORK else "administration_b")
         for scope in (Scope.NETWORK, Scope.REGION, Scope.SELF, Scope.SUPERVISEES)
     },
+    # An open survey link on administration_a and on other_administration: public, so both answer 200.
+    "survey_link": {Scope.NETWORK: ("survey_link_a", "other_survey_link")},
 }
 
 
@@ -51,4 +55,26 @@ def build_objects(objects: dict[str, Any]) -> dict[str, Any]:
                                       ("administration_b", "episode_b", instrument_a),
                                       ("other_administration", "other_episode", other_instrument)):
         made[name] = AdministrationFactory(episode=objects[episode], instrument=instrument)
+    made.update(_survey_links(made))
     return made
+
+
+def _survey_links(made: dict[str, Any]) -> dict[str, Any]:
+    """An open link on two administrations. Only the token's hash is stored, so the matrix gets the token
+    itself as the `slug` it puts in a slug-converted URL."""
+    import datetime as dt
+    import secrets
+    from types import SimpleNamespace
+
+    from django.utils import timezone
+
+    from abrazo.measures.links import hash_token
+    from abrazo.measures.models import SurveyLink
+
+    found = {}
+    for name, administration in (("survey_link_a", "administration_a"), ("other_survey_link", "other_administration")):
+        token = secrets.token_urlsafe(32)
+        SurveyLink.objects.create(administration=made[administration], token_hash=hash_token(token),
+                                  expires_at=timezone.now() + dt.timedelta(days=14))
+        found[name] = SimpleNamespace(slug=token, pk=token)
+    return found
