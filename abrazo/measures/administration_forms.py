@@ -93,20 +93,33 @@ def _plain(value: Any) -> str:
     return str(int(number)) if number.is_integer() else f"{number:g}"
 
 
+class AnyCodesField(forms.Field):
+    """Ticked checkbox codes as a list, whatever they are: the service says which are not offered, so a
+    refused code comes back with a message naming the item rather than Django's generic one."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def to_python(self, value: Any) -> list[str]:
+        if not value:
+            return []
+        return [str(code) for code in value] if isinstance(value, list | tuple) else [str(value)]
+
+
 def _item_field(item: Item) -> forms.Field | None:
     label = item.label or item.key
     help_text = item.field_note
     if item.field_type in NO_ANSWER_TYPES:
         return None
     if item.field_type == "checkbox":
-        return forms.MultipleChoiceField(label=label, required=False, help_text=help_text,
-                                         choices=_choice_labels(item), widget=forms.CheckboxSelectMultiple)
+        return AnyCodesField(label=label, required=False, help_text=help_text,
+                             widget=forms.CheckboxSelectMultiple(choices=_choice_labels(item)))
     if item.field_type in ("radio", "dropdown", "yesno", "truefalse"):
+        # A text field drawn as radios (or a select): the service, not the form, refuses a code not offered.
         choices = _choice_labels(item)
         many = len(choices) > MAX_RADIO_CHOICES
-        widget = forms.Select if many else forms.RadioSelect(attrs={"class": "answer-choices"})
-        return forms.ChoiceField(label=label, required=False, help_text=help_text,
-                                 choices=[("", "—"), *choices] if many else choices, widget=widget)
+        widget: forms.Widget = forms.Select(choices=[("", "—"), *choices]) if many else forms.RadioSelect(
+            attrs={"class": "answer-choices"}, choices=choices)
+        return forms.CharField(label=label, required=False, help_text=help_text, widget=widget)
     if item.field_type == "notes":
         return forms.CharField(label=label, required=False, help_text=help_text, strip=False,
                                widget=forms.Textarea(attrs={"rows": 3}))
