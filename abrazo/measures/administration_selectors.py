@@ -144,7 +144,9 @@ def _grouped(user: Any, episode: Episode) -> tuple[list[TimepointGroup], int]:
         .order_by("due_on", "created_at")
     )
     audit.record_list(user=user, model=Administration, ids=[a.pk for a in administrations])
-    groups = {timepoint: TimepointGroup(timepoint, str(Timepoint(timepoint).label)) for timepoint in TIMEPOINT_ORDER}
+    groups: dict[str, TimepointGroup] = {
+        timepoint: TimepointGroup(timepoint, str(Timepoint(timepoint).label)) for timepoint in TIMEPOINT_ORDER
+    }
     for administration in administrations:
         overdue = (administration.status == AdministrationStatus.SCHEDULED and administration.due_on is not None
                    and administration.due_on < today)

@@ -555,8 +555,8 @@ def administrations_due_at_closure(*, actor: Any, episode: Any) -> list[Administ
         save_versioned(administration, expected_version=administration.version, update_fields=["due_on"])
         audit.record_change(user=actor, obj=administration, action=Action.UPDATE)
         changed.append(administration)
-    with_post = set(live.filter(timepoint=Timepoint.POST).values_list("instrument_id", "respondent_role",
-                                                                        "respondent_staff_id"))
+    with_post: set[tuple[Any, str, Any]] = set(live.filter(timepoint=Timepoint.POST).values_list(
+        "instrument_id", "respondent_role", "respondent_staff_id"))
     pres = live.filter(timepoint=Timepoint.PRE).select_related("instrument").order_by("created_at")
     for pre in pres:
         if (pre.instrument_id, pre.respondent_role, pre.respondent_staff_id) in with_post:
