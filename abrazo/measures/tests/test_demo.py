@@ -16,6 +16,7 @@ from django.utils import timezone
 from abrazo.consultations.models import Episode, EpisodeType
 from abrazo.directory import demo
 from abrazo.directory.models import ConsultantProfile, Network
+from abrazo.measures import demo as measures_demo
 from abrazo.measures import specs
 from abrazo.measures.demo import (
     CHILD_RATING,
@@ -195,12 +196,13 @@ def test_tiny_demo_outcomes_improve_modestly_with_attrition_and_some_worse() -> 
 
 
 @pytest.mark.django_db
-def test_tiny_demo_measures_are_deterministic_and_wiped_without_leftovers() -> None:
+def test_tiny_demo_measures_are_deterministic_and_wiped_without_leftovers(monkeypatch: pytest.MonkeyPatch) -> None:
     # given the tiny demo loaded once
     network = load()
     first = measures_digest(network)
     count = Administration.objects.filter(network=network).count()
-    # when it is reset and loaded again
+    # when it is reset and loaded again, written in many small batches this time (as at state scale)
+    monkeypatch.setattr(measures_demo, "FLUSH_ROWS", 25)
     network = load("--reset")
     # then every administration and link is the same, ids included
     assert Administration.objects.filter(network=network).count() == count
