@@ -149,5 +149,7 @@ def administration_cancel(request: HttpRequest, pk: UUID) -> HttpResponse:
             _add_problem(form, problem)
         else:
             messages.success(request, _("Measure cancelled."))
-            return redirect(_episode_url(administration.episode_id))
+            # an administration imported from REDCap may have no episode: its own page then
+            return redirect(_episode_url(administration.episode_id) if administration.episode_id
+                            else _detail_url(administration))
     return render(request, "measures/administrations/cancel.html", {"administration": administration, "form": form})
