@@ -195,15 +195,6 @@ def link_revoke(*, actor: Any, link: SurveyLink) -> SurveyLink:
     return link
 
 
-def link_get_to_revoke(*, user: Any, link_id: UUID) -> SurveyLink:
-    """A link of an administration the person may record for; 404 otherwise."""
-    link = SurveyLink.objects.select_related("administration").filter(pk=link_id).first()
-    if link is None or not access.can(user, RECORD, link.administration):
-        audit.record_denied(user=user, object_type=LINK_TYPE, object_id=str(link_id))
-        raise Http404
-    return link
-
-
 # --- The email ------------------------------------------------------------------------------------
 
 
@@ -211,12 +202,12 @@ def respondent_context(link: SurveyLink) -> dict[str, Any]:
     """What a respondent may learn about the administration: the instrument, the program's name and the
     consultant's first name. Never the child, the episode, or anyone's full name."""
     administration = link.administration
-    consultant = administration.episode.consultant if administration.episode_id else None
-    full_name = consultant.user.full_name.strip() if consultant is not None else ""
+    episode, program = administration.episode, administration.program
+    full_name = episode.consultant.user.full_name.strip() if episode is not None else ""
     return {
         "instrument_name": administration.instrument.name,
         "minutes": administration.instrument.minutes,
-        "program_name": administration.program.name if administration.program_id else "",
+        "program_name": program.name if program is not None else "",
         "consultant_first_name": full_name.split(" ")[0] if full_name else "",
         "network_name": administration.network.name,
         "expires_at": link.expires_at,
