@@ -33,6 +33,8 @@ def _private(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
     response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex, nofollow"
+    # The page is in the link's language, whatever the browser asked for (LocaleMiddleware would say that).
+    response["Content-Language"] = translation.get_language() or ""
     return response
 
 

@@ -58,7 +58,7 @@ class TestTheSurvey:
         # then the survey is in Spanish: its name, the items and the answers
         assert response.status_code == 200
         html = response.content.decode()
-        assert '<html lang="es"' in html
+        assert '<html lang="es"' in html and response["Content-Language"] == "es"
         assert "Estrés docente" in html
         assert "Me siento tranquila en el trabajo" in html and "Nunca" in html
         assert "I feel calm at work" not in html
