@@ -598,6 +598,10 @@ def episode_close(
     )
     _event(current, EventKind.CLOSED, actor, previous=previous, reason=reason, successful=closed_successfully,
            maintained=maintained_in_setting, followup_due=followup.due_on.isoformat())
+    # The post measures fall due at closure (and follow-ups a month on): issue 5's schedule.
+    from abrazo.measures.administrations import administrations_due_at_closure
+
+    administrations_due_at_closure(actor=actor, episode=current)
     audit.record_change(user=actor, obj=closure, action=Action.CREATE)
     audit.record_change(user=actor, obj=current, action=Action.UPDATE)
     return closure

@@ -122,8 +122,12 @@ def episode_detail(request: HttpRequest, pk: UUID) -> HttpResponse:
         {"label": Phase(phase).label, "current": index == reached, "done": index < reached}
         for index, phase in enumerate(walk)
     ]
-    return render(request, "consultations/episode_detail.html", {"episode": episode, "detail": detail,
-                                                                  "phase_steps": steps})
+    from abrazo.measures.administration_selectors import episode_section_for
+
+    return render(request, "consultations/episode_detail.html", {
+        "episode": episode, "detail": detail, "phase_steps": steps,
+        "measures": episode_section_for(user=request.user, episode=episode),  # None for program staff
+    })
 
 
 # --- The work of an episode -------------------------------------------------------------------------

@@ -604,6 +604,9 @@ def wipe_incidents(network: Network) -> None:
     """Delete the network's rosters and everything on them, set-based (a state holds millions of rows:
     the ORM's collector would load each one to look for cascades we already know)."""
     Request.objects.filter(network=network, child__isnull=False).update(child=None)
+    from abrazo.measures.models import Administration  # measures' demo step may point at roster children
+
+    Administration.objects.filter(network=network, child__isnull=False).update(child=None)
     for model in (ChildYear, EarlyWarning, Exclusion, Incident, Enrollment, Child):
         queryset = model._default_manager.filter(network=network)
         queryset._raw_delete(queryset.db)
