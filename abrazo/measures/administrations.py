@@ -413,7 +413,7 @@ def administration_record_answers(
         raise ValueError(f"unknown answer source {source!r}")
     if actor is not None:
         claim_submission(owner=_submission_owner(actor), key=submission_key, model=Administration)
-    current = Administration.objects.select_for_update().select_related("instrument", "child").get(
+    current = Administration.objects.select_for_update(of=("self",)).select_related("instrument", "child").get(
         pk=administration.pk)
     if current.status == AdministrationStatus.CANCELLED:
         raise ValidationError(_("This administration was cancelled; schedule a new one instead."))
