@@ -12,28 +12,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
 
-from abrazo.equity.charts import FONT, INK, LINE, MUTED, PRIMARY
+from abrazo.equity.charts import INK, LINE, MUTED, PRIMARY, esc, px, svg_open
 
 SMALLEST_HALF_WIDTH = 0.5  # the axis spans at least -0.5..0.5 so a tiny effect does not fill the plot
-
-
-def _text(value: str) -> str:
-    return escape(value, quote=True)
-
-
-def _fmt(number: float) -> str:
-    return f"{number:.1f}"
-
-
-def _open(chart_id: str, width: int, height: int, title: str, description: str) -> list[str]:
-    return [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
-        f'width="100%" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" {FONT} font-size="13">',
-        f'<title id="{chart_id}-title">{_text(title)}</title>',
-        f'<desc id="{chart_id}-desc">{_text(description)}</desc>',
-    ]
 
 
 @dataclass(frozen=True)
@@ -74,37 +56,37 @@ def estimate_chart(
         return plot_left + (clamped + half) / (2 * half) * (plot_right - plot_left)
 
     bottom = top + row_height * max(len(rows), 1)
-    parts = _open(chart_id, width, height, title, description)
+    parts = svg_open(chart_id, width, height, title, description)
     for tick in _ticks(half):
         tx = x(tick)
-        parts.append(f'<line x1="{_fmt(tx)}" y1="{top - 6}" x2="{_fmt(tx)}" y2="{bottom}" stroke="{LINE}"/>')
-        parts.append(f'<text x="{_fmt(tx)}" y="{bottom + 16}" text-anchor="middle" fill="{MUTED}">{tick:g}</text>')
+        parts.append(f'<line x1="{px(tx)}" y1="{top - 6}" x2="{px(tx)}" y2="{bottom}" stroke="{LINE}"/>')
+        parts.append(f'<text x="{px(tx)}" y="{bottom + 16}" text-anchor="middle" fill="{MUTED}">{tick:g}</text>')
     zero = x(0.0)
-    parts.append(f'<line class="reference" x1="{_fmt(zero)}" y1="{top - 10}" x2="{_fmt(zero)}" y2="{bottom}" '
+    parts.append(f'<line class="reference" x1="{px(zero)}" y1="{top - 10}" x2="{px(zero)}" y2="{bottom}" '
                  f'stroke="{INK}" stroke-width="1.5" stroke-dasharray="4 3"/>')
-    parts.append(f'<text x="{_fmt(zero)}" y="{top - 14}" text-anchor="middle" fill="{INK}">'
-                 f'{_text(reference_label)}</text>')
+    parts.append(f'<text x="{px(zero)}" y="{top - 14}" text-anchor="middle" fill="{INK}">'
+                 f'{esc(reference_label)}</text>')
     parts.append(f'<text x="{(plot_left + plot_right) / 2:.1f}" y="{bottom + 36}" text-anchor="middle" '
-                 f'fill="{INK}">{_text(axis_label)}</text>')
+                 f'fill="{INK}">{esc(axis_label)}</text>')
     for index, row in enumerate(rows):
         cy = top + row_height * index + row_height / 2
         parts.append(f'<text x="{label_width}" y="{cy + 4:.1f}" text-anchor="end" fill="{INK}">'
-                     f'{_text(row.label)}</text>')
+                     f'{esc(row.label)}</text>')
         if row.value is None or not math.isfinite(row.value):
             parts.append(f'<text class="note" x="{plot_right + 12}" y="{cy + 4:.1f}" fill="{MUTED}" '
-                         f'font-style="italic">{_text(row.text)}</text>')
+                         f'font-style="italic">{esc(row.text)}</text>')
             continue
         if row.low is not None and row.high is not None:
             x1, x2 = x(row.low), x(row.high)
-            parts.append(f'<g class="whisker"><line x1="{_fmt(x1)}" y1="{cy:.1f}" x2="{_fmt(x2)}" y2="{cy:.1f}" '
+            parts.append(f'<g class="whisker"><line x1="{px(x1)}" y1="{cy:.1f}" x2="{px(x2)}" y2="{cy:.1f}" '
                          f'stroke="{PRIMARY}" stroke-width="2"/>'
-                         f'<line x1="{_fmt(x1)}" y1="{cy - 6:.1f}" x2="{_fmt(x1)}" y2="{cy + 6:.1f}" '
+                         f'<line x1="{px(x1)}" y1="{cy - 6:.1f}" x2="{px(x1)}" y2="{cy + 6:.1f}" '
                          f'stroke="{PRIMARY}" stroke-width="2"/>'
-                         f'<line x1="{_fmt(x2)}" y1="{cy - 6:.1f}" x2="{_fmt(x2)}" y2="{cy + 6:.1f}" '
+                         f'<line x1="{px(x2)}" y1="{cy - 6:.1f}" x2="{px(x2)}" y2="{cy + 6:.1f}" '
                          f'stroke="{PRIMARY}" stroke-width="2"/></g>')
         mx = x(row.value)
-        parts.append(f'<rect class="marker" x="{_fmt(mx - 5)}" y="{cy - 5:.1f}" width="10" height="10" '
+        parts.append(f'<rect class="marker" x="{px(mx - 5)}" y="{cy - 5:.1f}" width="10" height="10" '
                      f'fill="{PRIMARY}"/>')
-        parts.append(f'<text x="{plot_right + 12}" y="{cy + 4:.1f}" fill="{INK}">{_text(row.text)}</text>')
+        parts.append(f'<text x="{plot_right + 12}" y="{cy + 4:.1f}" fill="{INK}">{esc(row.text)}</text>')
     parts.append("</svg>")
     return "".join(parts)
