@@ -35,6 +35,7 @@ from abrazo.equity import counts, metrics, suppression
 from abrazo.equity.counts import DIMENSIONS, NOT_REPORTED, Period, Unit
 from abrazo.equity.metrics import GroupCounts, GroupResult, NotCalculated, Thresholds
 from abrazo.equity.models import EquitySettings
+from abrazo.equity.suppression import Count
 
 VIEW = "equity.view"
 VIEW_SUPPRESSED = "equity.view_suppressed"
@@ -297,21 +298,6 @@ def group_labels(dimension: str, codes: Iterable[str]) -> dict[str, str]:
 
 
 # --- the figures as published -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Count:
-    """A count of children (or events) as published: the number, or hidden."""
-
-    value: int | None  # None when hidden
-    label: str = ""  # what stands in for a hidden count ("1-10")
-
-    @property
-    def hidden(self) -> bool:
-        return self.value is None
-
-    def __str__(self) -> str:
-        return self.label if self.value is None else str(self.value)
 
 
 def _published(values: Sequence[int], *, exact: bool, high: int, total: int | None = None) -> tuple[list[Count],

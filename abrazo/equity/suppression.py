@@ -60,6 +60,21 @@ class Relation:
     parts: tuple[int, ...]  # indexes of the values that add up to it
 
 
+@dataclass(frozen=True)
+class Count:
+    """A count as published: the number, or hidden with the label that stands in for it."""
+
+    value: int | None  # None when hidden
+    label: str = ""
+
+    @property
+    def hidden(self) -> bool:
+        return self.value is None
+
+    def __str__(self) -> str:
+        return self.label if self.value is None else str(self.value)
+
+
 def is_primary(count: int, *, high: int = DEFAULT_HIGH) -> bool:
     """Whether a count of children must be hidden on its own account (1..high)."""
     return 1 <= count <= high

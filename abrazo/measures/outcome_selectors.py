@@ -49,6 +49,8 @@ from abrazo.consultations.models import EpisodeType
 from abrazo.directory.models import Language, Network, Program, Region
 from abrazo.equity import suppression
 from abrazo.equity.models import EquitySettings
+from abrazo.equity.selectors import HIDDEN_LABEL
+from abrazo.equity.suppression import Count
 from abrazo.incidents.models import RaceEthnicity
 from abrazo.measures import outcomes
 from abrazo.measures.models import Administration, AdministrationStatus, Instrument, Level, Scale, Timepoint
@@ -59,7 +61,7 @@ UNIT_MODELS: dict[str, Any] = {NETWORK: Network, REGION: Region, PROGRAM: Progra
 ALL, RACE, LANGUAGE = "all", "race_ethnicity", "language"
 NOT_RECORDED = ""
 # One label for every hidden count, small or hidden to protect a small one (see equity.selectors).
-HIDDEN_LABEL = gettext_lazy("hidden")
+
 BREAKDOWN_LABELS: dict[str, Any] = {
     ALL: gettext_lazy("All respondents"),
     RACE: gettext_lazy("Race/ethnicity"),
@@ -271,21 +273,6 @@ def _score(scores: dict[str, Any], key: str) -> float | None:
 
 
 # --- the figures as published ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Count:
-    """A count of respondents as published: the number, or hidden."""
-
-    value: int | None
-    label: str = ""
-
-    @property
-    def hidden(self) -> bool:
-        return self.value is None
-
-    def __str__(self) -> str:
-        return self.label if self.value is None else str(self.value)
 
 
 def _hidden() -> Count:
