@@ -29,9 +29,10 @@ CLOSED_STATUS = 410  # Gone: the link existed and will not work again
 
 def _private(response: HttpResponse) -> HttpResponse:
     """A survey page belongs to one respondent: never cached, never indexed, and its address (which is the
-    key) never sent to another site as a referrer."""
+    key) never sent to another site as a referrer. "same-origin", not "no-referrer": with no referrer at all a
+    browser posts the answers with `Origin: null`, which Django's CSRF check rightly refuses."""
     response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     # The page is in the link's language, whatever the browser asked for (LocaleMiddleware would say that).
     response["Content-Language"] = translation.get_language() or ""
