@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "abrazo.incidents",
     "abrazo.equity",
     "abrazo.measures",
+    "abrazo.workforce",
 ]
 
 MIDDLEWARE = [
