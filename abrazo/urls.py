@@ -21,6 +21,7 @@ urlpatterns = [
     path("children/", include("abrazo.incidents.urls")),
     path("equity/", include("abrazo.equity.urls")),
     path("measures/", include("abrazo.measures.urls")),
+    path("workforce/", include("abrazo.workforce.urls")),
     path("", include("abrazo.core.urls")),
 ]
 

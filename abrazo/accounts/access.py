@@ -177,6 +177,39 @@ POLICY: dict[str, dict[Role, Scope]] = {
     "outcomes.view": {
         ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, SUPERVISOR: Scope.SUPERVISEES, EVALUATOR: Scope.NETWORK,
     },
+    # --- Workforce (issue 6) ------------------------------------------------------------------------
+    # Cohorts are the network's training programmes: staff who run or supervise the work may browse them.
+    "cohort.view": {
+        ADMIN: Scope.NETWORK, COORDINATOR: Scope.NETWORK, SUPERVISOR: Scope.NETWORK, EVALUATOR: Scope.NETWORK,
+    },
+    # Creating cohorts and sessions, recording attendance and assignments, completing participants.
+    "cohort.manage": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION},
+    # Applications hold applicants' demographics: only the staff who review them may open them.
+    "application.review": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION},
+    # Participants (names, emails, attendance) of the cohorts a person runs.
+    "participant.view": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION},
+    # The competency framework itself.
+    "competency.manage": {ADMIN: Scope.NETWORK},
+    # Ratings of a consultant: the consultant, their supervisor, the region's coordinator, the admin.
+    "competency.view": {
+        ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, SUPERVISOR: Scope.SUPERVISEES, CONSULTANT: Scope.SELF,
+    },
+    # A consultant rates themselves; a supervisor rates their consultants.
+    "competency.assess": {SUPERVISOR: Scope.SUPERVISEES, CONSULTANT: Scope.SELF},
+    "supervision.view": {
+        ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, SUPERVISOR: Scope.SUPERVISEES, CONSULTANT: Scope.SELF,
+    },
+    "supervision.log": {SUPERVISOR: Scope.SUPERVISEES, CONSULTANT: Scope.SELF},
+    # Only the supervisor of the consultant signs off (admins may correct a record, not sign for someone).
+    "supervision.sign_off": {SUPERVISOR: Scope.SUPERVISEES},
+    # The workforce capacity report: aggregates; evaluators get the published (suppressed) version.
+    "workforce.report": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.NETWORK, EVALUATOR: Scope.NETWORK},
+    "workforce.report_unsuppressed": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.NETWORK},
+    # Satisfaction percentages and the comments behind them.
+    "feedback.view": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, SUPERVISOR: Scope.NETWORK,
+                      EVALUATOR: Scope.NETWORK},
+    # Reading consenting comments and curating them into public "voices from the field".
+    "feedback.curate": {ADMIN: Scope.NETWORK},
     "audit.view": {ADMIN: Scope.NETWORK},
     "admin_site.use": {ADMIN: Scope.NETWORK},
 }
@@ -223,6 +256,21 @@ SCOPE_PATHS: dict[str, dict[Scope, str]] = {
     },
 }
 SCOPE_PATHS["measures.instrument"] = {Scope.NETWORK: "network_id"}
+# Workforce. Network-wide cohorts (no region) are reached only by network-scoped memberships.
+SCOPE_PATHS["workforce.cohort"] = {Scope.NETWORK: "network_id", Scope.REGION: "region_id"}
+SCOPE_PATHS["workforce.application"] = {Scope.NETWORK: "network_id", Scope.REGION: "cohort__region_id"}
+SCOPE_PATHS["workforce.participant"] = {Scope.NETWORK: "network_id", Scope.REGION: "cohort__region_id"}
+SCOPE_PATHS["workforce.competencyassessment"] = {
+    Scope.NETWORK: "network_id", Scope.REGION: "consultant__region_id", Scope.SELF: "consultant__user_id",
+    Scope.SUPERVISEES: "consultant__supervisor_id",
+}
+SCOPE_PATHS["workforce.supervisionlog"] = {
+    Scope.NETWORK: "network_id", Scope.REGION: "supervisee__region_id", Scope.SELF: "supervisee__user_id",
+    Scope.SUPERVISEES: "supervisee__supervisor_id",
+}
+SCOPE_PATHS["workforce.competencydomain"] = {Scope.NETWORK: "network_id"}
+SCOPE_PATHS["workforce.voice"] = {Scope.NETWORK: "network_id"}
+SCOPE_PATHS["workforce.feedbackrequest"] = {Scope.NETWORK: "network_id", Scope.REGION: "cohort__region_id"}
 SCOPE_PATHS["measures.administration"] = {
     Scope.NETWORK: "network_id", Scope.REGION: "program__region_id", Scope.PROGRAM: "program_id",
     Scope.SELF: "episode__consultant__user_id", Scope.SUPERVISEES: "episode__consultant__supervisor_id",

@@ -83,7 +83,9 @@ class Cohort(VersionedModel):
         ordering = ["-starts_on", "name"]
         indexes = [models.Index(fields=["network", "status"])]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="cohort_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="cohort_ends_after_start"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -266,7 +268,9 @@ class CohortSession(VersionedModel):
         _("continuing-education hours"), max_digits=4, decimal_places=2, default=Decimal(3),
         validators=[MinValueValidator(Decimal("0.25")), MaxValueValidator(Decimal(24))],
     )
-    modality = models.CharField(_("modality"), max_length=12, choices=SessionModality.choices, default=SessionModality.VIDEO)
+    modality = models.CharField(
+        _("modality"), max_length=12, choices=SessionModality.choices, default=SessionModality.VIDEO
+    )
     location = models.CharField(_("place or link"), max_length=300, blank=True)
 
     class Meta:
@@ -384,6 +388,9 @@ class CompetencyRating(models.Model):
     class Meta:
         ordering = ["assessment", "domain__position"]
         constraints = [models.UniqueConstraint(fields=["assessment", "domain"], name="rating_once_per_domain")]
+
+    def __str__(self) -> str:
+        return f"{self.domain_id}: {self.level}"
 
 
 # --- reflective supervision ------------------------------------------------------------------------------

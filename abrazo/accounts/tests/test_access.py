@@ -19,6 +19,20 @@ from abrazo.directory.models import Program
 # permission -> the models it is checked against (by selectors, services and views). A permission added
 # to POLICY needs a line here, so that the test below can prove each of its grants reaches something.
 CHECKED_AGAINST: dict[str, tuple[str, ...]] = {
+    "cohort.view": ("workforce.cohort",),
+    "cohort.manage": ("workforce.cohort", "workforce.participant"),
+    "application.review": ("workforce.application",),
+    "participant.view": ("workforce.participant",),
+    "competency.manage": ("workforce.competencydomain",),
+    "competency.view": ("workforce.competencyassessment",),
+    "competency.assess": ("workforce.competencyassessment",),
+    "supervision.view": ("workforce.supervisionlog",),
+    "supervision.log": ("workforce.supervisionlog",),
+    "supervision.sign_off": ("workforce.supervisionlog",),
+    "workforce.report": ("workforce.cohort",),
+    "workforce.report_unsuppressed": ("workforce.cohort",),
+    "feedback.view": ("measures.administration", "workforce.feedbackrequest"),
+    "feedback.curate": ("workforce.voice",),
     "region.view": ("directory.region",),
     "region.edit": ("directory.region",),
     "agency.view": ("directory.agency",),

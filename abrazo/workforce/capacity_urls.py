@@ -1,0 +1,3 @@
+"""Filled in by the capacity area of issue 6."""
+
+urlpatterns: list = []

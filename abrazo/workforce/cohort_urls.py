@@ -1,0 +1,3 @@
+"""Filled in by the cohort area of issue 6."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Filled in by the supervision area of issue 6."""
+
+urlpatterns: list = []
