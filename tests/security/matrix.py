@@ -24,6 +24,14 @@ from abrazo.equity.tests import matrix as equity_matrix
 from abrazo.incidents.tests import matrix as roster_matrix
 from abrazo.incidents.tests import warning_matrix
 from abrazo.measures.tests import matrix as measures_matrix
+from abrazo.workforce.tests import (
+    matrix_application,
+    matrix_capacity,
+    matrix_cohort,
+    matrix_competency,
+    matrix_feedback,
+    matrix_supervision,
+)
 from tests.security.routes import Route
 
 ANONYMOUS = "anonymous"
@@ -98,8 +106,11 @@ SCOPED_OBJECTS.update(episode_matrix.SCOPED_OBJECTS)
 # Groups, their members, and brief contacts (helpline calls).
 URL_OBJECTS.update(group_matrix.URL_OBJECTS)
 SCOPED_OBJECTS.update(group_matrix.SCOPED_OBJECTS)
+# Workforce (issue 6): one table per area, each kept beside that area's tests.
+WORKFORCE_TABLES = (matrix_cohort, matrix_application, matrix_competency, matrix_supervision, matrix_capacity,
+                    matrix_feedback)
 # Children, incidents and exclusions; early warnings; equity dashboards.
-for _table in (roster_matrix, warning_matrix, equity_matrix, measures_matrix):
+for _table in (roster_matrix, warning_matrix, equity_matrix, measures_matrix, *WORKFORCE_TABLES):
     URL_OBJECTS.update(_table.URL_OBJECTS)
     SCOPED_OBJECTS.update(_table.SCOPED_OBJECTS)
 
@@ -160,7 +171,7 @@ def build_matrix_world(world: Any) -> MatrixWorld:
         objects[name.format("staff")] = ProgramStaffFactory(program=program)
     objects.update(episode_matrix.build_objects(objects))
     objects.update(group_matrix.build_objects(objects))
-    for table in (roster_matrix, warning_matrix, equity_matrix, measures_matrix):
+    for table in (roster_matrix, warning_matrix, equity_matrix, measures_matrix, *WORKFORCE_TABLES):
         objects.update(table.build_objects(objects))
     return MatrixWorld(people=world.people, objects=objects)
 
