@@ -47,7 +47,8 @@ test-browser: install messages
 # mypy covers the typed core of each app: services, selectors, the access module and the pure engines.
 MYPY_TARGETS = $(wildcard abrazo/*/services.py abrazo/*/selectors.py abrazo/*/engine.py abrazo/*/metrics.py \
 	abrazo/*/suppression.py abrazo/*/scoring.py abrazo/*/outcomes.py abrazo/*/redcap.py abrazo/*/branching.py \
-	abrazo/*/counts.py abrazo/*/rollup.py abrazo/*/warnings.py abrazo/*/imports.py abrazo/*/timeliness.py) \
+	abrazo/*/counts.py abrazo/*/rollup.py abrazo/*/warnings.py abrazo/*/imports.py abrazo/*/timeliness.py abrazo/workforce/*_services.py abrazo/workforce/*_selectors.py \
+	abrazo/workforce/languages.py abrazo/workforce/capacity.py) \
 	abrazo/accounts/access.py abrazo/accounts/middleware.py \
 	abrazo/directory/demo.py abrazo/core/widgets.py abrazo/core/listing.py abrazo/core/concurrency.py \
 	abrazo/core/pagination.py
