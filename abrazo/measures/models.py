@@ -164,6 +164,13 @@ class Scale(BaseModel):
         _("items"), default=list, blank=True, help_text=_("Item keys, for a scale scored from items."),
     )
     parts = models.JSONField(_("parts"), default=list, blank=True, help_text=_("Scale keys, for a combined scale."))
+    # A licensed tool's total is typed in like its subscales, but it is their sum: the entry form adds it up
+    # when it is left blank and refuses a typed total that disagrees. Unlike a combined scale, the total is
+    # still entered (and kept) as the licensee's scoring gave it.
+    sum_of = models.JSONField(
+        _("sum of"), default=list, blank=True,
+        help_text=_("Keys of the entered scores this entered total is the sum of."),
+    )
     max_missing_share = models.FloatField(
         _("largest share of missing items still scored (prorated)"), default=0.0,
     )
