@@ -570,7 +570,9 @@ def wipe_network(network: Network) -> None:
     from abrazo.consultations.demo import wipe_service_loop
     from abrazo.incidents.demo import wipe_incidents
     from abrazo.measures.demo import wipe_measures
+    from abrazo.workforce.demo import wipe_workforce
 
+    wipe_workforce(network)  # supervision logs protect supervisors; cohorts cascade
     wipe_measures(network)  # administrations hang on episodes and instruments (PROTECT)
 
     wipe_incidents(network)  # children and incidents hang on programs; faster than the collector
@@ -686,6 +688,10 @@ class Builder:
         from abrazo.measures.demo import load_measures
 
         load_measures(self, network)
+        # Issue 6's step: training cohorts, applicants, supervision, competencies and feedback.
+        from abrazo.workforce.demo import load_workforce
+
+        load_workforce(self, network)
         return network
 
     def load_geography(self) -> Network:

@@ -1,0 +1,95 @@
+"""The demo's workforce: three cohorts at their three stages, applicants who look like the families served
+(with some blanks counted as not reported), completion that follows attendance, supervision mostly signed
+off with the last month waiting, deterministic, and wiped with the network."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+
+from abrazo.directory import demo
+from abrazo.directory.models import Network
+from abrazo.workforce.models import (
+    Application,
+    ApplicationStatus,
+    Attendance,
+    Cohort,
+    CohortStatus,
+    Participant,
+    ParticipantStatus,
+    SupervisionLog,
+    SupervisionStatus,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def load(*args: str) -> Network:
+    call_command("demo", "--scale", "tiny", *args, stdout=StringIO())
+    return Network.objects.get(slug=demo.SCALES["tiny"].slug)
+
+
+def test_the_demo_has_three_cohorts_at_three_stages() -> None:
+    # given the tiny demo
+    network = load()
+    # then one cohort finished, one under way, one taking applications
+    statuses = sorted(Cohort.objects.filter(network=network).values_list("status", flat=True))
+    assert statuses == sorted([CohortStatus.COMPLETED, CohortStatus.IN_PROGRESS, CohortStatus.RECRUITING])
+    recruiting = Cohort.objects.get(network=network, status=CohortStatus.RECRUITING)
+    assert recruiting.applications.count() == 30
+    assert not recruiting.participants.exists()
+    # and every accepted application of the other two became one participant
+    for cohort in Cohort.objects.filter(network=network).exclude(status=CohortStatus.RECRUITING):
+        accepted = cohort.applications.filter(status=ApplicationStatus.ACCEPTED).count()
+        assert accepted == cohort.participants.count() == 24
+
+
+def test_applicants_are_diverse_and_some_left_questions_blank() -> None:
+    network = load()
+    races = Counter(Application.objects.filter(network=network).values_list("race_ethnicity", flat=True))
+    total = sum(races.values())
+    assert 0.3 < races["hispanic_latino"] / total < 0.55
+    assert races["not_reported"] > 0
+    spanish = Application.objects.filter(network=network, languages__code="es").distinct().count()
+    no_language = Application.objects.filter(network=network, languages__isnull=True).count()
+    assert spanish / total > 0.4
+    assert no_language > 0
+
+
+def test_graduates_met_the_attendance_rule() -> None:
+    network = load()
+    cohort = Cohort.objects.get(network=network, status=CohortStatus.COMPLETED)
+    total = cohort.sessions.aggregate(total=Sum("hours"))["total"]
+    graduates = Participant.objects.filter(cohort=cohort, status=ParticipantStatus.COMPLETED)
+    assert graduates.count() >= 15
+    for graduate in graduates:
+        attended = Attendance.objects.filter(participant=graduate).aggregate(total=Sum("hours"))["total"]
+        assert attended >= total * Decimal("0.8")
+        assert graduate.certificate_number.startswith("ABZ-")
+    numbers = list(graduates.values_list("certificate_number", flat=True))
+    assert len(numbers) == len(set(numbers))
+    assert cohort.participants.filter(status=ParticipantStatus.WITHDRAWN).count() == 2
+
+
+def test_supervision_is_signed_off_except_the_last_month() -> None:
+    network = load()
+    logs = SupervisionLog.objects.filter(network=network)
+    assert logs.count() > 100
+    pending = logs.filter(status=SupervisionStatus.LOGGED)
+    assert 0 < pending.count() < logs.count() / 5
+    for log in logs.filter(status=SupervisionStatus.SIGNED_OFF)[:50]:
+        assert log.signed_off_by_id == log.supervisor_id
+        assert log.supervisee.supervisor_id == log.supervisor_id
+
+
+def test_reset_reloads_the_same_workforce() -> None:
+    network = load()
+    before = sorted(map(str, Participant.objects.filter(network=network).values_list("id", "status", "email")))
+    network = load("--reset")
+    after = sorted(map(str, Participant.objects.filter(network=network).values_list("id", "status", "email")))
+    assert before == after
