@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from abrazo.core.submissions import CreateOnceMixin
 from abrazo.core.widgets import use_fast_widgets
 from abrazo.directory.models import ProgramStaff
+from abrazo.measures import entered_totals
 from abrazo.measures.administrations import (
     CONSENT_KEY,
     NO_ANSWER_TYPES,
@@ -164,12 +165,17 @@ class EntryForm(CreateOnceMixin, _Form):
         if not needs_consent(administration):
             del self.fields["respondent_consent"]
         if instrument.scores_only:
+            names = {scale.key: scale.name for scale in scales}
             for scale in scales:
                 if scale.kind != ScaleKind.ENTERED:
                     continue
+                help_text = _range_help(scale.score_min, scale.score_max)
+                if scale.sum_of:
+                    help_text = " ".join(part for part in (help_text, str(_(
+                        "Leave it empty to have it added up from %(parts)s.") % {
+                        "parts": ", ".join(names.get(key, key) for key in scale.sum_of)})) if part)
                 self.fields[answer_field_name(scale.key)] = forms.CharField(
-                    label=scale.name, required=False, strip=False,
-                    help_text=_range_help(scale.score_min, scale.score_max),
+                    label=scale.name, required=False, strip=False, help_text=help_text,
                     widget=forms.TextInput(attrs={"inputmode": "numeric" if scale.whole_numbers else "decimal",
                                                   "autocomplete": "off"}),
                 )
@@ -184,6 +190,32 @@ class EntryForm(CreateOnceMixin, _Form):
         if day > timezone.localdate():
             raise forms.ValidationError(_("The date given cannot be in the future."))
         return day  # type: ignore[no-any-return]
+
+    def clean(self) -> dict[str, Any]:
+        """A scores-only total that is the sum of its subscales: added up when left blank, refused (naming
+        the sum) when typed and different. Whether each score is a number in range is the service's call."""
+        cleaned = super().clean() or {}
+        if not self.administration.instrument.scores_only:
+            return cleaned
+        totals = {scale.key: list(scale.sum_of) for scale in self.scales
+                  if scale.kind == ScaleKind.ENTERED and scale.sum_of
+                  and answer_field_name(scale.key) in self.fields}
+        if not totals:
+            return cleaned
+        typed = {name[len(ANSWER_PREFIX):]: value for name, value in cleaned.items() if name.startswith(ANSWER_PREFIX)}
+        filled, mismatches = entered_totals.fill_totals(totals, typed)
+        for key in totals:
+            if filled.get(key) != typed.get(key):
+                cleaned[answer_field_name(key)] = filled[key]
+        names = {scale.key: scale.name for scale in self.scales}
+        for mismatch in mismatches:
+            self.add_error(answer_field_name(mismatch.key), _(
+                "“%(total)s” is %(typed)s, but the scores it adds up (%(parts)s) come to %(expected)s. Correct the "
+                "total or those scores, or leave the total empty to have it added up.") % {
+                "total": names.get(mismatch.key, mismatch.key), "typed": mismatch.typed,
+                "parts": ", ".join(names.get(key, key) for key in totals[mismatch.key]),
+                "expected": entered_totals.number_text(mismatch.expected)})
+        return cleaned
 
     def answers(self) -> dict[str, Any]:
         """Item key -> what was typed or chosen (REDCap's shape: text, or a list of codes for a checkbox)."""

@@ -10,7 +10,7 @@ like every other read (lists with the ids they returned).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -23,7 +23,7 @@ from abrazo.accounts import access
 from abrazo.audit import services as audit
 from abrazo.audit.models import Action
 from abrazo.directory.models import Network
-from abrazo.measures.models import Instrument, Item, NormTable, Scale
+from abrazo.measures.models import Administration, AdministrationStatus, Instrument, Item, NormTable, Scale
 
 INSTRUMENT_VIEW = "instrument.view"
 INSTRUMENT_MANAGE = "instrument.manage"
@@ -174,6 +174,7 @@ class ScaleRow:
     item_count: int
     max_missing: int  # items that may be missing with the scale still scored (prorated)
     norm_table: NormTable | None
+    parts: list[str] = field(default_factory=list)  # names of the scales it combines, or is the sum of
 
 
 @dataclass
@@ -209,7 +210,9 @@ def instrument_contents(*, instrument: Instrument) -> InstrumentContents:
             sections.append(Section(header=item.section_header, items=[]))
         sections[-1].items.append(ItemRow(item=item, choices=[_choice_label(choice) for choice in item.choices]))
     scales = []
-    for scale in instrument.scales.select_related("norm_table").order_by("position", "key"):
+    stored = list(instrument.scales.select_related("norm_table").order_by("position", "key"))
+    names = {scale.key: scale.name for scale in stored}
+    for scale in stored:
         bands = [
             BandRow(label=(band.get("label_es") if _spanish() and band.get("label_es") else band.get("label_en"))
                     or "", low=float(band.get("low") or 0), high=float(band.get("high") or 0))
@@ -221,6 +224,7 @@ def instrument_contents(*, instrument: Instrument) -> InstrumentContents:
             # the engine's rule (scoring.Subscale.max_missing): a count, so 20% of 10 items is exactly 2
             max_missing=math.floor(item_count * scale.max_missing_share + 1e-9),
             norm_table=getattr(scale, "norm_table", None) if _has_norm_table(scale) else None,
+            parts=[names.get(key, key) for key in (scale.parts or scale.sum_of or [])],
         ))
     return InstrumentContents(sections=sections, scales=scales)
 
@@ -242,3 +246,15 @@ def current_version_of(*, instrument: Instrument) -> int:
     """The stored version, after a stale edit, so that the next save can go through."""
     version: int = Instrument.objects.filter(pk=instrument.pk).values_list("version", flat=True).get()
     return version
+
+
+def instrument_definition(*, instrument: Instrument) -> tuple[list[Item], list[Scale]]:
+    """The items and scales of an instrument the caller has checked, in order, for the scale forms."""
+    items = list(instrument.items.order_by("position", "key"))
+    scales = list(instrument.scales.order_by("position", "key"))
+    return items, scales
+
+
+def completed_count(*, instrument: Instrument) -> int:
+    """How many completed administrations a change of the instrument's scales rescores."""
+    return Administration.objects.filter(instrument=instrument, status=AdministrationStatus.COMPLETED).count()

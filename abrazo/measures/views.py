@@ -12,6 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
 from abrazo.accounts import access
 from abrazo.accounts.models import User
@@ -24,12 +26,19 @@ from abrazo.measures.forms import (
     InstrumentEditForm,
     InstrumentFilterForm,
     NormUploadForm,
+    ScaleDeleteForm,
+    ScaleForm,
     ScoresOnlyInstrumentForm,
     entered_scales_of,
 )
-from abrazo.measures.models import NormTable
+from abrazo.measures.models import NormTable, ScaleKind
 
 INSTRUMENT_VIEW, INSTRUMENT_MANAGE = "instrument.view", "instrument.manage"
+KIND_TITLES = {
+    ScaleKind.ITEMS: _lazy("Add a scale scored from items"),
+    ScaleKind.ENTERED: _lazy("Add an entered score"),
+    ScaleKind.COMPOSITE: _lazy("Add a scale combining others"),
+}
 
 
 def _actor(request: HttpRequest) -> User:
@@ -71,9 +80,13 @@ def instrument_list(request: HttpRequest) -> HttpResponse:
 def instrument_detail(request: HttpRequest, pk: UUID) -> HttpResponse:
     user = request.user
     instrument = selectors.instrument_get_for(user=user, instrument_id=pk)
+    may_manage = selectors.may_manage(user=user, instrument=instrument)
     return render(request, "measures/instrument_detail.html", {
         "instrument": instrument, "contents": selectors.instrument_contents(instrument=instrument),
-        "may_manage": selectors.may_manage(user=user, instrument=instrument),
+        "may_manage": may_manage,
+        "scale_kinds": [(kind, KIND_TITLES[ScaleKind(kind)]) for kind in services.scale_kinds_for(instrument)]
+        if may_manage else [],
+        "completed": selectors.completed_count(instrument=instrument) if may_manage else 0,
     })
 
 
@@ -149,4 +162,115 @@ def norm_upload(request: HttpRequest, pk: UUID) -> HttpResponse:
     existing = NormTable.objects.filter(scale=scale).first()  # the table a new upload would replace
     return render(request, "measures/norm_upload.html", {
         "form": form, "scale": scale, "instrument": scale.instrument, "problems": problems, "existing": existing,
+    })
+
+
+
+def _saved(request: HttpRequest, change: services.ScaleChange, text: str) -> HttpResponse:
+    if change.rescored:
+        text = " ".join([text, ngettext(
+            "%(count)s completed measure was scored again.", "%(count)s completed measures were scored again.",
+            change.rescored) % {"count": change.rescored}])
+    messages.success(request, text)
+    return redirect(_detail_url(change.instrument) + "#scales-title")
+
+
+def _scale_page(request: HttpRequest, form: ScaleForm, instrument: Any, title: str) -> HttpResponse:
+    return render(request, "measures/scale_form.html", {
+        "form": form, "instrument": instrument, "title": title, "cancel_url": _detail_url(instrument),
+        "completed": selectors.completed_count(instrument=instrument),
+    })
+
+
+def _try_scale_change(request: HttpRequest, form: Any, instrument: Any, change: Any) -> HttpResponse | None:
+    """Run a scale change; a redirect when it is done (or was done by a first click), None to show the form."""
+    try:
+        done = change()
+    except AlreadySubmitted:
+        messages.info(request, _("This form had already been sent, so the change was made once."))
+        return redirect(_detail_url(instrument) + "#scales-title")
+    except StaleEditError as stale:
+        form.mark_stale(current_version=selectors.current_version_of(instrument=instrument), message=str(stale))
+    except PermissionDenied:
+        form.add_error(None, _("You may not make this change."))
+    except ValidationError as problem:
+        _add_problem(form, problem)
+    else:
+        return cast(HttpResponse, done)
+    return None
+
+
+@requires(INSTRUMENT_MANAGE)
+def scale_new(request: HttpRequest, pk: UUID) -> HttpResponse:
+    """Add a subscale or total to an instrument; `?kind=` says which kind (the detail page offers each)."""
+    instrument = selectors.instrument_get_to_manage(user=request.user, instrument_id=pk)
+    kinds = services.scale_kinds_for(instrument)
+    kind = request.GET.get("kind") or kinds[0]
+    if kind not in kinds:
+        raise Http404
+    items, scales = selectors.instrument_definition(instrument=instrument)
+    form = ScaleForm(_posted(request), instrument=instrument, kind=kind, items=items, scales=scales)
+    if request.method == "POST" and form.is_valid():
+        def add() -> HttpResponse:
+            change = services.scale_add(actor=_actor(request), instrument=instrument,
+                                        expected_version=form.expected_version(), data=form.to_data(),
+                                        submission_key=form.submission_key_value())
+            return _saved(request, change, _("%(scale)s added.") % {"scale": change.scale.name if change.scale
+                                                                      else ""})
+        done = _try_scale_change(request, form, instrument, add)
+        if done is not None:
+            return done
+    return _scale_page(request, form, instrument, str(KIND_TITLES[ScaleKind(kind)]))
+
+
+@requires(INSTRUMENT_MANAGE)
+def scale_edit(request: HttpRequest, pk: UUID) -> HttpResponse:
+    scale = selectors.scale_get_to_manage(user=request.user, scale_id=pk)
+    instrument = scale.instrument
+    items, scales = selectors.instrument_definition(instrument=instrument)
+    form = ScaleForm(_posted(request), instrument=instrument, kind=scale.kind, items=items, scales=scales,
+                     scale=scale)
+    if request.method == "POST" and form.is_valid():
+        def update() -> HttpResponse:
+            change = services.scale_update(actor=_actor(request), scale=scale,
+                                           expected_version=form.expected_version(), data=form.to_data(),
+                                           submission_key=form.submission_key_value())
+            return _saved(request, change, _("%(scale)s saved.") % {"scale": change.scale.name if change.scale
+                                                                      else ""})
+        done = _try_scale_change(request, form, instrument, update)
+        if done is not None:
+            return done
+    return _scale_page(request, form, instrument, _("Edit %(scale)s") % {"scale": scale.name})
+
+
+@requires(INSTRUMENT_MANAGE)
+def scale_delete(request: HttpRequest, pk: UUID) -> HttpResponse:
+    """Ask before deleting a scale; a second click, once the scale is gone, goes back to its instrument."""
+    try:
+        scale = selectors.scale_get_to_manage(user=request.user, scale_id=pk)
+    except Http404:
+        if request.method == "POST":
+            form = ScaleDeleteForm(request.POST)
+            key = form.submission_key_value() if form.is_valid() else None
+            instrument = services.instrument_of_submission(actor=_actor(request), submission_key=key)
+            if instrument is not None:
+                messages.info(request, _("This form had already been sent, so the change was made once."))
+                return redirect(_detail_url(instrument) + "#scales-title")
+        raise
+    instrument = scale.instrument
+    form = ScaleDeleteForm(_posted(request), initial={"version": instrument.version})
+    if request.method == "POST" and form.is_valid():
+        name = scale.name
+
+        def delete() -> HttpResponse:
+            change = services.scale_delete(actor=_actor(request), scale=scale,
+                                           expected_version=form.expected_version(),
+                                           submission_key=form.submission_key_value())
+            return _saved(request, change, _("%(scale)s deleted.") % {"scale": name})
+        done = _try_scale_change(request, form, instrument, delete)
+        if done is not None:
+            return done
+    return render(request, "measures/scale_delete.html", {
+        "form": form, "scale": scale, "instrument": instrument,
+        "completed": selectors.completed_count(instrument=instrument), "cancel_url": _detail_url(instrument),
     })

@@ -11,6 +11,9 @@ URL_OBJECTS: dict[str, str] = {
     "measures:instrument-detail": "instrument",
     "measures:instrument-edit": "instrument",
     "measures:norm-upload": "scale",  # a norm table is uploaded for one scale of an instrument
+    "measures:scale-new": "instrument",  # a new subscale or total of an instrument
+    "measures:scale-edit": "scale",
+    "measures:scale-delete": "scale",
     "measures:redcap-export": "instrument",  # an instrument's REDCap data dictionary
     "measures:records-import": "instrument",  # REDCap record files into an instrument's administrations
     "measures:records-export": "instrument",  # an instrument's administrations as a REDCap record export
