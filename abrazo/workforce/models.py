@@ -244,6 +244,12 @@ class Participant(VersionedModel):
         indexes = [models.Index(fields=["network", "cohort", "status"])]
         constraints = [
             models.UniqueConstraint(fields=["cohort", "email"], name="participant_once_per_cohort"),
+            # "ABZ-2026-0001" names one graduate of the network; numbers are allocated under a lock, this is
+            # the backstop.
+            models.UniqueConstraint(
+                fields=["network", "certificate_number"], condition=~models.Q(certificate_number=""),
+                name="certificate_number_once_per_network",
+            ),
         ]
 
     def __str__(self) -> str:
