@@ -60,9 +60,37 @@ def _notes(key: str, english: str, spanish: str, **extra: Any) -> dict[str, Any]
     }
 
 
+def _yes_no(key: str, english: str, spanish: str, **extra: Any) -> dict[str, Any]:
+    # REDCap's yesno: the codes (1 = yes, 0 = no) and their labels are implied by the type.
+    return {
+        "key": key, "field_type": "yesno", "label_en": english, "label_es": spanish,
+        "field_note": "Optional / Opcional", **extra,
+    }
+
+
 def _band(key: str, low: float, high: float, english: str, spanish: str) -> dict[str, Any]:
     return {"key": key, "low": low, "high": high, "label_en": english, "label_es": spanish}
 
+
+# --- asking to publish a comment ---------------------------------------------------------------------------
+
+# Comments may become anonymous "voices from the field" on the network's public site (issue 6) only when the
+# person who wrote them says yes here; a blank answer is a no. Each instrument with comments asks it last,
+# after the comments it is about.
+_SHARE_COMMENT_EN = (
+    "May we share your comments publicly, without your name? We would describe you only by your role and "
+    "region, for example “a preschool teacher in the northern region”."
+)
+_SHARE_COMMENT_ES = (
+    "¿Podemos compartir sus comentarios públicamente, sin su nombre? Solo le describiríamos por su función y "
+    "su región, por ejemplo, “un(a) maestro(a) de preescolar de la región norte”."
+)
+SHARE_COMMENT_YES = "1"
+# Item key -> the instrument's comment items it asks about, for the curation screens.
+SHARE_COMMENT_ITEMS: dict[str, tuple[str, ...]] = {
+    "sat_share_comment": ("sat_most_helpful", "sat_could_be_better"),
+    "trn_share_comment": ("trn_most_useful", "trn_suggestions"),
+}
 
 # --- 1. Consultee satisfaction ---------------------------------------------------------------------------
 
@@ -78,15 +106,17 @@ SATISFACTION: dict[str, Any] = {
     "description_en": (
         "A short survey for teachers, family child care providers and directors at the end of consultation: "
         "was it worth the time, did the consultant know the work, were the ideas, materials and referrals "
-        "useful, and do they now feel more confident with challenging behavior. Ten ratings from 1 to 5 and "
-        "two optional questions in their own words. Written by Abrazo; free to use."
+        "useful, and do they now feel more confident with challenging behavior. Ten ratings from 1 to 5, "
+        "two optional questions in their own words, and whether their comments may be shared without their "
+        "name. Written by Abrazo; free to use."
     ),
     "description_es": (
         "Una encuesta breve para maestros(as), proveedores(as) de cuidado infantil en el hogar y directores(as) "
         "al terminar la consultoría: si valió la pena el tiempo, si el/la consultor(a) conocía el trabajo, si "
         "las ideas, los materiales y las referencias fueron útiles y si ahora se siente con más confianza ante "
-        "la conducta difícil. Diez calificaciones del 1 al 5 y dos preguntas opcionales para responder con sus "
-        "propias palabras. Escrita por Abrazo; de uso libre."
+        "la conducta difícil. Diez calificaciones del 1 al 5, dos preguntas opcionales para responder con sus "
+        "propias palabras y si se pueden compartir sus comentarios sin su nombre. Escrita por Abrazo; de uso "
+        "libre."
     ),
     "level": "teacher",
     "respondent": "teacher",
@@ -166,6 +196,7 @@ SATISFACTION: dict[str, Any] = {
             "What could we do better?",
             "¿Qué podríamos hacer mejor?",
         ),
+        _yes_no("sat_share_comment", _SHARE_COMMENT_EN, _SHARE_COMMENT_ES),
     ],
     "scales": [
         {
@@ -467,7 +498,109 @@ READINESS_CHECK: dict[str, Any] = {
     ],
 }
 
-SHIPPED: tuple[dict[str, Any], ...] = (SATISFACTION, STANCE, READINESS_CHECK)
+# --- 4. Training and group feedback -------------------------------------------------------------------
+
+_TRAINING_HEADER_EN = "Please tell us how much you agree with each sentence about the training or group session."
+_TRAINING_HEADER_ES = (
+    "Por favor, díganos qué tan de acuerdo está con cada frase sobre la capacitación o la sesión del grupo."
+)
+TRAINING_RATED_ITEMS = ("trn_worth_time", "trn_facilitator", "trn_can_use", "trn_respected", "trn_materials",
+                        "trn_recommend")
+
+TRAINING_FEEDBACK: dict[str, Any] = {
+    "key": "abrazo_training_feedback",
+    "name_en": "Training and group feedback survey",
+    "name_es": "Encuesta de opinión sobre la capacitación o el grupo",
+    "description_en": (
+        "A short survey for the people who took part in a training session, a whole training cohort or a group "
+        "(a community of support, a reflective group): was it worth the time, did the facilitator know the "
+        "subject, can they use what they learned, did they feel respected and included, were the materials "
+        "useful, would they recommend it. Six ratings from 1 to 5, two optional questions in their own words, "
+        "and whether their comments may be shared without their name. Written by Abrazo; free to use."
+    ),
+    "description_es": (
+        "Una encuesta breve para quienes participaron en una sesión de capacitación, en toda una cohorte de "
+        "formación o en un grupo (una comunidad de apoyo, un grupo de reflexión): si valió la pena el tiempo, si "
+        "el/la facilitador(a) conocía el tema, si puede usar lo que aprendió, si se sintió respetado(a) e "
+        "incluido(a), si los materiales fueron útiles y si lo recomendaría. Seis calificaciones del 1 al 5, dos "
+        "preguntas opcionales para responder con sus propias palabras y si se pueden compartir sus comentarios "
+        "sin su nombre. Escrita por Abrazo; de uso libre."
+    ),
+    # Whoever took part answers: future consultants in a cohort, teachers and providers in a group.
+    "level": "teacher",
+    "respondent": "other",
+    "minutes": 3,
+    "redcap_form": "abrazo_training_feedback",
+    "items": [
+        _rated(
+            "trn_worth_time",
+            "This session was worth my time.",
+            "Esta sesión valió el tiempo que le dediqué.",
+            AGREEMENT, section_header_en=_TRAINING_HEADER_EN, section_header_es=_TRAINING_HEADER_ES,
+            matrix_group="trn_matrix",
+        ),
+        _rated(
+            "trn_facilitator",
+            "The facilitator knew the subject well.",
+            "El/la facilitador(a) conocía bien el tema.",
+            AGREEMENT, matrix_group="trn_matrix",
+        ),
+        _rated(
+            "trn_can_use",
+            "I can use what I learned in my work.",
+            "Puedo usar lo que aprendí en mi trabajo.",
+            AGREEMENT, matrix_group="trn_matrix",
+        ),
+        _rated(
+            "trn_respected",
+            "I felt respected and included.",
+            "Me sentí respetado(a) e incluido(a).",
+            AGREEMENT, matrix_group="trn_matrix",
+        ),
+        _rated(
+            # Not every session hands out materials: "does not apply" counts as no answer.
+            "trn_materials",
+            "The materials were useful.",
+            "Los materiales fueron útiles.",
+            AGREEMENT_OR_NOT_APPLICABLE, missing_codes=[int(DOES_NOT_APPLY)],
+        ),
+        _rated(
+            "trn_recommend",
+            "I would recommend this training or group to a colleague.",
+            "Recomendaría esta capacitación o este grupo a un(a) colega.",
+            AGREEMENT,
+        ),
+        _notes(
+            "trn_most_useful",
+            "What was most useful to you?",
+            "¿Qué le resultó más útil?",
+        ),
+        _notes(
+            "trn_suggestions",
+            "What would you change or add?",
+            "¿Qué cambiaría o agregaría?",
+        ),
+        _yes_no("trn_share_comment", _SHARE_COMMENT_EN, _SHARE_COMMENT_ES),
+    ],
+    "scales": [
+        {
+            "key": "training_rating",
+            "name_en": "Rating of the training or group",
+            "name_es": "Valoración de la capacitación o el grupo",
+            "method": "mean",
+            "items": list(TRAINING_RATED_ITEMS),
+            "max_missing_share": 0.25,
+            "score_min": 1, "score_max": 5,
+            "bands": [
+                _band("low", 1, 2.99, "Low", "Baja"),
+                _band("moderate", 3, 3.99, "Moderate", "Media"),
+                _band("high", 4, 5, "High", "Alta"),
+            ],
+        },
+    ],
+}
+
+SHIPPED: tuple[dict[str, Any], ...] = (SATISFACTION, STANCE, READINESS_CHECK, TRAINING_FEEDBACK)
 SHIPPED_KEYS: tuple[str, ...] = tuple(definition["key"] for definition in SHIPPED)
 
 # What every shipped instrument shares: Abrazo wrote it, it belongs to no network, anyone may use it.

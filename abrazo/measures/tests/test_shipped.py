@@ -67,7 +67,7 @@ def test_no_two_shipped_items_share_a_key_even_across_instruments():
     # REDCap variable names are unique in a whole project, and a network may export all three forms at once
     counts = Counter(item["key"] for _, item in ALL_ITEMS)
     assert [key for key, count in counts.items() if count > 1] == []
-    assert len(counts) == 10 + 2 + 12 + 1 + 8 + 1
+    assert len(counts) == 10 + 2 + 1 + 12 + 1 + 8 + 1 + 6 + 2 + 1
 
 
 @pytest.mark.parametrize(("instrument", "item"), ALL_ITEMS, ids=_ids(ALL_ITEMS))
@@ -150,9 +150,10 @@ def test_the_migration_installed_the_shipped_instruments_for_every_network():
         assert instrument.name_es and instrument.description_es
     counts = {instrument.key: (instrument.items.count(), instrument.scales.count()) for instrument in shipped}
     assert counts == {
-        "abrazo_satisfaction": (12, 2),
+        "abrazo_satisfaction": (13, 2),
         "abrazo_consultative_stance": (13, 5),
         "abrazo_program_readiness": (9, 1),
+        "abrazo_training_feedback": (9, 1),
     }
 
 
@@ -199,9 +200,10 @@ def test_load_instruments_twice_changes_nothing_and_duplicates_nothing():
     call_command("load_instruments", stdout=out)
     # then every row is the same row, with the same version, and there is one of each
     assert _snapshot() == before
-    assert Instrument.objects.filter(network__isnull=True).count() == 3
-    assert Item.objects.filter(instrument__network__isnull=True).count() == 12 + 13 + 9
-    assert "unchanged: abrazo_satisfaction, abrazo_consultative_stance, abrazo_program_readiness" in out.getvalue()
+    assert Instrument.objects.filter(network__isnull=True).count() == 4
+    assert Item.objects.filter(instrument__network__isnull=True).count() == 13 + 13 + 9 + 9
+    assert ("unchanged: abrazo_satisfaction, abrazo_consultative_stance, abrazo_program_readiness, "
+            "abrazo_training_feedback") in out.getvalue()
 
 
 @pytest.mark.django_db
@@ -224,7 +226,8 @@ def test_load_instruments_restores_wording_in_place_after_an_upgrade():
     assert worded.label_en == "The time I spent with my consultant was worth it."
     assert worded.label_es == "El tiempo que pasé con mi consultor(a) valió la pena."
     keys = list(Item.objects.filter(instrument=instrument).order_by("position").values_list("key", flat=True))
-    assert keys[-1] == "sat_could_be_better" and "sat_retired" not in keys and len(keys) == 12
+    assert keys[-2:] == ["sat_could_be_better", "sat_share_comment"]
+    assert "sat_retired" not in keys and len(keys) == 13
     assert len(Scale.objects.get(instrument=instrument, key="satisfaction").bands) == 3
     instrument.refresh_from_db()
     assert instrument.version == 2
@@ -256,7 +259,7 @@ def test_uninstall_then_install_gives_the_same_instruments():
     report = install(Instrument, Item, Scale)
     # then they are all created afresh
     assert report.created == list(SHIPPED_KEYS)
-    assert Item.objects.filter(instrument__network__isnull=True).count() == 34
+    assert Item.objects.filter(instrument__network__isnull=True).count() == 44
 
 
 @pytest.mark.django_db(transaction=True)
@@ -276,7 +279,7 @@ def test_the_data_migration_reverses_and_reapplies():
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(leaves)
-    assert Instrument.objects.filter(network__isnull=True).count() == 3
+    assert Instrument.objects.filter(network__isnull=True).count() == 4
 
 
 @pytest.mark.django_db
