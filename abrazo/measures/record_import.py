@@ -11,6 +11,23 @@ preview, and confirms. Confirming is all or nothing: every matched answer set is
 whole file. An administration is known by its natural key (instrument, REDCap record, event, repeat
 instance), so importing the same file again updates the same administrations and creates none.
 
+A whole-project export is accepted too. The columns of the project's other forms are recognised by the
+`<form>_complete` column that ends each form and set aside (`redcap_records`, `other_forms=True`); the
+preview names them once. A column that belongs to no form, and above all one among the instrument's own
+columns that its items do not know, still refuses the file: it is an answer the import would drop (the
+form was most likely changed in REDCap after its dictionary was imported). In such an export every row
+carries every form, so a row whose answers to this instrument are all blank and whose status is blank or
+0 (incomplete, REDCap's value for a form nobody opened) is left out rather than imported empty.
+
+Respondents: the person may name a column that holds the respondent's email (a field of the form, or of
+another form in a whole-project export, read from the row itself or else from the event's non-repeating
+row). It is matched, ignoring case, to the program staff of the matched episode's program, and only
+there, so a file never reaches staff of another program or network; a match is recorded as the
+administration's `respondent_staff`. A blank cell records no respondent. A filled-in cell that names no
+staff member of that program, or two of them, is an error of the row: the import refuses the file, as it
+does for a refused answer, because the person asked for respondents and a silent gap would break the
+pairing of pre and post answers by respondent. Leaving the respondent column empty imports without them.
+
 Export: an instrument's completed administrations in the same flat format, with the matching data
 dictionary (the instrument's items after a `record_id` field). People who may not see child codes
 (evaluators) get record ids that mean nothing outside this one file, and no answers to fields the
@@ -28,7 +45,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from abrazo.accounts import access
 from abrazo.accounts.models import Role
@@ -36,7 +53,7 @@ from abrazo.audit import services as audit
 from abrazo.audit.models import Action
 from abrazo.consultations.models import Episode
 from abrazo.core.tabular import formula_safe
-from abrazo.directory.models import Network, Program
+from abrazo.directory.models import Network, Program, ProgramStaff
 from abrazo.measures import administrations, redcap
 from abrazo.measures.models import Administration, AdministrationStatus, AnswerSource, Instrument, Timepoint
 from abrazo.measures.redcap_import import form_name, item_field
@@ -57,6 +74,20 @@ class Status:
     UNMATCHED = "unmatched"
     AMBIGUOUS = "ambiguous"
     NO_TIMEPOINT = "no_timepoint"  # the row's event is not mapped to a time point
+
+
+class Respondent:
+    """Whether a row's respondent column names a staff member of the episode's program."""
+
+    NOT_ASKED = ""  # no respondent column was chosen
+    NOT_CHECKED = "not_checked"  # the row matches no single episode, so there is no program to look in
+    BLANK = "blank"
+    MATCHED = "matched"
+    UNKNOWN = "respondent_unknown"  # also the problem's message code
+    AMBIGUOUS = "respondent_ambiguous"  # two staff members of the program share the email
+
+
+RESPONDENT_PROBLEMS = (Respondent.UNKNOWN, Respondent.AMBIGUOUS)
 
 
 class RecordsRejected(Exception):
@@ -85,13 +116,27 @@ def instrument_dictionary(instrument: Instrument, *, record_id: str = RECORD_ID)
 
 
 def read_upload(instrument: Instrument, raw: bytes) -> tuple[redcap.Dictionary, RecordFile]:
-    """Read an uploaded export against the instrument; the record id is whatever the first column is called."""
+    """Read an uploaded export (of the instrument, or of the whole project) against the instrument; the
+    record id is whatever the first column is called."""
     first_line = raw.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", errors="replace")
     record_id = first_line.split(",", 1)[0].strip().strip('"') or RECORD_ID
     if not _VARIABLE_NAME.fullmatch(record_id):
         record_id = RECORD_ID
     dictionary = instrument_dictionary(instrument, record_id=record_id)
-    return dictionary, read_records(raw, dictionary)
+    records = read_records(raw, dictionary, other_forms=True)
+    form = dictionary.forms[0].name
+    if not records.errors and form not in records.forms:
+        records.errors.append(redcap.Problem(
+            1, f"{form}_complete", "", f"The file has no column of form {form!r}: it is an export of another "
+            "instrument or project.", "form_absent"))
+    return dictionary, records
+
+
+def answered(records: RecordFile, form: str) -> list[AnswerSet]:
+    """The form's answer sets that hold something to import: any answer, or a status of 1 or 2. A form
+    REDCap exports for every row of a record (blank answers, status 0) is nobody's answer."""
+    return [answer_set for answer_set in records.for_form(form)
+            if answer_set.answers or answer_set.completion not in (None, 0)]
 
 
 # --- matching ---------------------------------------------------------------------------------------------
@@ -106,6 +151,7 @@ class Mapping:
     program: Program | None = None  # for child codes: the program whose codes they are
     events: dict[str, str] = field(default_factory=dict)  # REDCap event -> Timepoint ('' = leave out)
     timepoint: str = Timepoint.PRE  # for a file without events
+    respondent_column: str = ""  # the column with the respondent's email ('' = no respondents)
 
 
 @dataclass
@@ -116,17 +162,42 @@ class Row:
     timepoint: str = ""
     episode: Episode | None = None
     existing: Administration | None = None  # the administration this row updates (a re-import)
+    respondent: str = ""  # the respondent column's value, as written
+    respondent_status: str = Respondent.NOT_ASKED
+    respondent_staff: ProgramStaff | None = None
+
+    @property
+    def respondent_problem(self) -> str:
+        """The respondent's problem code when the row is imported, or ''."""
+        if self.status == Status.MATCHED and self.respondent_status in RESPONDENT_PROBLEMS:
+            return self.respondent_status
+        return ""
 
 
 @dataclass
 class Preview:
     rows: list[Row]
+    respondent_column: str = ""
+    skipped: int = 0  # rows of the file that hold no answer to the instrument (see `answered`)
 
     @property
     def counts(self) -> dict[str, int]:
         found = Counter(row.status for row in self.rows)
         return {status: found.get(status, 0) for status in
                 (Status.MATCHED, Status.UNMATCHED, Status.AMBIGUOUS, Status.NO_TIMEPOINT)}
+
+    @property
+    def respondent_counts(self) -> dict[str, int]:
+        """Of the matched rows: respondents found, blank, naming no staff member, naming two."""
+        found = Counter(row.respondent_status for row in self.matched)
+        return {status: found.get(status, 0) for status in
+                (Respondent.MATCHED, Respondent.BLANK, Respondent.UNKNOWN, Respondent.AMBIGUOUS)}
+
+    @property
+    def problems(self) -> list[tuple[int, str, str, str]]:
+        """(line, record, column, code) of each matched row whose respondent cannot be recorded."""
+        return [(row.answer_set.line, row.answer_set.record, self.respondent_column, row.respondent_problem)
+                for row in self.rows if row.respondent_problem]
 
     @property
     def matched(self) -> list[Row]:
@@ -153,17 +224,65 @@ def guess_timepoint(event: str) -> str:
     return ""
 
 
-def _identifier_of(answer_set: AnswerSet, records: RecordFile, column: str, record_id: str) -> str:
-    if column == record_id:
-        return answer_set.record
-    own = answer_set.answers.get(column)
-    if isinstance(own, str) and own.strip():
-        return own.strip()
-    for other in records.answer_sets:  # the identifier may be filled in at another event of the record
-        value = other.answers.get(column) if other.record == answer_set.record else None
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return ""
+class _Cells:
+    """One column's text on each row of the file: the instrument's own answers and the cells of other
+    forms set aside by the reader, looked up by row, by record and event, and by record."""
+
+    def __init__(self, records: RecordFile, column: str) -> None:
+        self.column = column
+        self.by_line: dict[int, str] = {}
+        self.main_row: dict[tuple[str, str], str] = {}  # (record, event) -> the non-repeating row's value
+        self.first: dict[str, str] = {}  # record -> the first value in the file
+        cells: list[tuple[int, str, str, str, str]] = []  # line, record, event, repeat instrument, value
+        for answer_set in records.answer_sets:
+            value = answer_set.answers.get(column)
+            if isinstance(value, str) and value.strip():
+                cells.append((answer_set.line, answer_set.record, answer_set.event, answer_set.repeat_instrument,
+                              value.strip()))
+        for row in records.other_rows:
+            value = row.values.get(column, "").strip()
+            if value:
+                cells.append((row.line, row.record, row.event, row.repeat_instrument, value))
+        for line, record, event, repeat_instrument, value in sorted(cells):
+            self.by_line.setdefault(line, value)
+            self.first.setdefault(record, value)
+            if not repeat_instrument:
+                self.main_row.setdefault((record, event), value)
+
+    def in_row(self, answer_set: AnswerSet) -> str:
+        """The row's own cell, else (for a repeating instrument's row) its event's non-repeating row's."""
+        return self.by_line.get(answer_set.line) or self.main_row.get((answer_set.record, answer_set.event), "")
+
+    def in_record(self, answer_set: AnswerSet) -> str:
+        """The row's own cell, else the record's first filled-in one (at another event, say)."""
+        return self.by_line.get(answer_set.line) or self.first.get(answer_set.record, "")
+
+
+def _staff_by_email(network: Network, program_ids: set[Any]) -> dict[tuple[Any, str], list[ProgramStaff]]:
+    """(program id, email folded to lower case) -> the staff with that email, of these programs only."""
+    found: dict[tuple[Any, str], list[ProgramStaff]] = {}
+    if not program_ids:
+        return found
+    staff = ProgramStaff.objects.filter(program__network=network, program_id__in=program_ids).exclude(email="")
+    for person in staff.order_by("full_name", "pk"):
+        found.setdefault((person.program_id, person.email.strip().casefold()), []).append(person)
+    return found
+
+
+def _respondent(row: Row, staff: dict[tuple[Any, str], list[ProgramStaff]]) -> None:
+    if row.episode is None:
+        row.respondent_status = Respondent.NOT_CHECKED
+        return
+    if not row.respondent:
+        row.respondent_status = Respondent.BLANK
+        return
+    candidates = staff.get((row.episode.program_id, row.respondent.casefold()), [])
+    if len(candidates) > 1:  # a person who left and came back may be listed twice; the current one answers
+        candidates = [person for person in candidates if person.is_active]
+    if len(candidates) == 1:
+        row.respondent_status, row.respondent_staff = Respondent.MATCHED, candidates[0]
+    else:
+        row.respondent_status = Respondent.AMBIGUOUS if candidates else Respondent.UNKNOWN
 
 
 def _episodes_by_key(network: Network, mapping: Mapping, keys: set[str]) -> dict[str, list[Episode]]:
@@ -186,11 +305,16 @@ def _episodes_by_key(network: Network, mapping: Mapping, keys: set[str]) -> dict
 
 def preview(*, network: Network, instrument: Instrument, dictionary: redcap.Dictionary, records: RecordFile,
             mapping: Mapping) -> Preview:
-    """Each answer set of the instrument's form: matched to one episode and a time point, or why not."""
+    """Each answered set of the instrument's form: matched to one episode and a time point, or why not,
+    and to its respondent when the mapping names a respondent column."""
     record_id = dictionary.fields[0].name
     form = dictionary.forms[0].name
-    sets = records.for_form(form)
-    identifiers = [_identifier_of(answer_set, records, mapping.id_column, record_id) for answer_set in sets]
+    sets = answered(records, form)
+    if mapping.id_column == record_id:
+        identifiers = [answer_set.record for answer_set in sets]
+    else:  # the identifier may be filled in at another event of the record, or in another form
+        cells = _Cells(records, mapping.id_column)
+        identifiers = [cells.in_record(answer_set) for answer_set in sets]
     episodes = _episodes_by_key(network, mapping, {key for key in identifiers if key})
     existing = {
         (administration.redcap_record, administration.redcap_event, administration.redcap_instance): administration
@@ -214,33 +338,58 @@ def preview(*, network: Network, instrument: Instrument, dictionary: redcap.Dict
             episode=candidates[0] if len(candidates) == 1 else None,
             existing=existing.get((answer_set.record, answer_set.event, answer_set.repeat_instance)),
         ))
-    return Preview(rows)
+    if mapping.respondent_column:
+        cells = _Cells(records, mapping.respondent_column)
+        for row in rows:
+            row.respondent = cells.in_row(row.answer_set)
+        programs = {row.episode.program_id for row in rows if row.episode is not None and row.respondent}
+        staff = _staff_by_email(network, programs)
+        for row in rows:
+            _respondent(row, staff)
+    return Preview(rows, respondent_column=mapping.respondent_column, skipped=records.rows - len(sets))
 
 
 # --- import -----------------------------------------------------------------------------------------------
 
 
 def _target(row: Row, *, actor: Any, network: Network, instrument: Instrument) -> Administration:
-    """The administration a matched row fills: the one it filled before, a scheduled one, or a new one."""
+    """The administration a matched row fills: the one it filled before, a scheduled one, or a new one.
+
+    A respondent found in the file is recorded on it. A blank respondent cell leaves what Abrazo knows
+    alone, and a scheduled administration for another staff member is left for that person."""
     assert row.episode is not None
     answer_set = row.answer_set
+    staff = row.respondent_staff
     if row.existing is not None:
+        if staff is not None and row.existing.respondent_staff_id != staff.pk:
+            row.existing.respondent_staff = staff
+            row.existing.save(update_fields=["respondent_staff", "updated_at"])
         return row.existing
-    scheduled = Administration.objects.filter(
+    scheduled_ones = Administration.objects.filter(
         episode=row.episode, instrument=instrument, timepoint=row.timepoint,
         status=AdministrationStatus.SCHEDULED, redcap_record="",
-    ).order_by("due_on", "created_at").first()
+    )
+    if staff is not None:
+        scheduled_ones = scheduled_ones.filter(Q(respondent_staff=staff) | Q(respondent_staff__isnull=True))
+    waiting = list(scheduled_ones.order_by("due_on", "created_at"))
+    # The earliest due for this very respondent, else the earliest due for nobody in particular.
+    scheduled = next((one for one in waiting if staff is not None and one.respondent_staff_id == staff.pk),
+                     waiting[0] if waiting else None)
     natural_key = {"redcap_record": answer_set.record, "redcap_event": answer_set.event,
                    "redcap_instance": answer_set.repeat_instance}
     if scheduled is not None:
         for name, value in natural_key.items():
             setattr(scheduled, name, value)
-        scheduled.save(update_fields=[*natural_key, "updated_at"])
+        updated = [*natural_key, "updated_at"]
+        if staff is not None and scheduled.respondent_staff_id is None:
+            scheduled.respondent_staff = staff
+            updated.append("respondent_staff")
+        scheduled.save(update_fields=updated)
         return scheduled
     return Administration.objects.create(
         network=network, instrument=instrument, episode=row.episode, program_id=row.episode.program_id,
-        respondent_role=instrument.respondent, timepoint=row.timepoint, source=AnswerSource.REDCAP,
-        language=(instrument.languages or ["en"])[0], entered_by=actor, **natural_key,
+        respondent_staff=staff, respondent_role=instrument.respondent, timepoint=row.timepoint,
+        source=AnswerSource.REDCAP, language=(instrument.languages or ["en"])[0], entered_by=actor, **natural_key,
     )
 
 
@@ -258,11 +407,14 @@ def import_records(*, actor: Any, network: Network, instrument: Instrument, dict
     if problems:
         raise RecordsRejected(problems)
     found = preview(network=network, instrument=instrument, dictionary=dictionary, records=records, mapping=mapping)
-    if not skip_unmatched:
-        problems = [(row.answer_set.line, row.answer_set.record, "", row.status)
-                    for row in found.rows if row.status != Status.MATCHED]
-        if problems:
-            raise RecordsRejected(problems)
+    for row in found.rows:
+        if row.status != Status.MATCHED and not skip_unmatched:
+            problems.append((row.answer_set.line, row.answer_set.record, "", row.status))
+        elif row.respondent_problem:  # a respondent asked for and not found is never left out quietly
+            problems.append((row.answer_set.line, row.answer_set.record, mapping.respondent_column,
+                             row.respondent_problem))
+    if problems:
+        raise RecordsRejected(problems)
     done: list[Administration] = []
     for row in found.matched:
         administration = _target(row, actor=actor, network=network, instrument=instrument)

@@ -19,6 +19,16 @@ of codes. A form is carried when its `_complete` cell or any of its answers is f
 
 Problems are errors, each with the physical line (1 = the header) and the column as written: the caller
 imports nothing when there is any. A `code` lets the web layer translate; `message` is English.
+
+A whole-project export read against a dictionary of only some of its forms (one instrument that Abrazo
+knows, say) is accepted with `other_forms=True`. The columns of the forms the dictionary lacks are
+recognised by REDCap's own layout, in which every form's columns end with its `<form>_complete` column:
+a run of columns the dictionary does not know that ends with such a column is another form's, and is set
+aside unchecked (`RecordFile.other_forms`, `other_columns`, and the filled-in cells in `other_rows`, so a
+caller may still read an identifier from them). A column the dictionary does not know that is not in such
+a run, among a known form's columns or after the last form, is still an error: REDCap does not write it,
+and it is most often a field added to the form in REDCap after the dictionary was taken, whose answers
+would otherwise be dropped without a word.
 """
 
 from __future__ import annotations
@@ -47,6 +57,7 @@ NO_COLUMN_TYPES = frozenset({"descriptive"})
 Answer = str | list[str]
 
 _DECIMALS = re.compile(r"number_(\d)dp")
+_FORM_COMPLETE = re.compile(r"([a-z][a-z0-9_]*)_complete")
 _EVENT_NAME = re.compile(r"[a-z0-9_]+")
 # Raw exports write dates as Y-M-D whatever the field's display format.
 _DATE_FORMATS = {"date_ymd", "date_mdy", "date_dmy"}
@@ -89,6 +100,18 @@ class AnswerSet:
 
 
 @dataclass
+class OtherRow:
+    """The filled-in cells of forms outside the dictionary on one row (read with `other_forms=True`)."""
+
+    line: int
+    record: str
+    event: str
+    repeat_instrument: str
+    repeat_instance: int | None
+    values: dict[str, str]  # column -> the cell as written; blank cells are left out
+
+
+@dataclass
 class RecordFile:
     answer_sets: list[AnswerSet] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)  # the header as read
@@ -96,6 +119,9 @@ class RecordFile:
     forms: list[str] = field(default_factory=list)  # forms with columns in the file, in dictionary order
     rows: int = 0  # data rows (blank lines not counted)
     errors: list[Problem] = field(default_factory=list)
+    other_forms: list[str] = field(default_factory=list)  # forms outside the dictionary, in file order
+    other_columns: list[str] = field(default_factory=list)  # their columns, in file order
+    other_rows: list[OtherRow] = field(default_factory=list)  # rows with any of those cells filled in
 
     @property
     def ok(self) -> bool:
@@ -193,7 +219,8 @@ def _rows(text: str, errors: list[Problem]) -> Iterator[tuple[int, list[str]]]:
 class _Header:
     """Which column of the file is which: checked against the dictionary for names and order."""
 
-    def __init__(self, dictionary: redcap.Dictionary, header: list[str], errors: list[Problem]) -> None:
+    def __init__(self, dictionary: redcap.Dictionary, header: list[str], errors: list[Problem], *,
+                 other_forms: bool = False) -> None:
         self.errors = errors
         self.record_id = record_id_field(dictionary).name
         expected: dict[str, tuple[int, _Column | None]] = {}
@@ -209,6 +236,9 @@ class _Header:
                 expected[column.name] = (order := order + 1, column)
         self.positions: list[tuple[int, str, _Column | None]] = []  # (index in row, header, column)
         self.system: dict[str, int] = {}
+        self.other: list[tuple[int, str]] = []  # (index in row, header) of other forms' columns
+        self.other_forms: list[str] = []
+        pending: list[tuple[int, str]] = []  # unknown columns not yet closed by another form's _complete
         seen: set[str] = set()
         last_order = 0
         names = [title.strip() for title in header]
@@ -224,10 +254,21 @@ class _Header:
                 continue
             seen.add(title)
             known = expected.get(title)
+            if known is None and other_forms:
+                pending.append((index, title))
+                closing = _FORM_COMPLETE.fullmatch(title)
+                if closing:
+                    self.other.extend(pending)
+                    if closing[1] not in self.other_forms:
+                        self.other_forms.append(closing[1])
+                    pending = []
+                continue
             if known is None:
                 errors.append(Problem(1, title, title, "The dictionary has no such field or checkbox choice.",
                                       "column_unknown"))
                 continue
+            self._unknown(pending)
+            pending = []
             place, column = known
             if place < last_order:
                 errors.append(Problem(1, title, title, "The column is out of the dictionary's order.",
@@ -237,6 +278,7 @@ class _Header:
                 self.system[title] = index
             else:
                 self.positions.append((index, title, column))
+        self._unknown(pending)
         present_forms = {column.form for _index, _title, column in self.positions if column is not None}
         self.forms = [form.name for form in dictionary.forms if form.name in present_forms]
         for form in self.forms:
@@ -245,6 +287,13 @@ class _Header:
                 errors.append(Problem(1, "", name, f"Form {form!r} is in the file but this column of it is not.",
                                       "column_missing"))
         self.system_columns = tuple(name for name in names if name in self.system)
+
+    def _unknown(self, columns: list[tuple[int, str]]) -> None:
+        """Columns that no `<form>_complete` closes: not another form's, so not to be set aside."""
+        for _index, title in columns:
+            self.errors.append(Problem(
+                1, title, title, "The dictionary has no such field or checkbox choice, and the column is not "
+                "among another form's columns (which end with that form's _complete column).", "column_unknown"))
 
 
 def _number(text: str, validation: str) -> Decimal | None:
@@ -337,10 +386,11 @@ class _CellChecker:
 
 
 def read_records(source: str | bytes, dictionary: redcap.Dictionary,
-                 event_forms: dict[str, set[str]] | None = None) -> RecordFile:
+                 event_forms: dict[str, set[str]] | None = None, *, other_forms: bool = False) -> RecordFile:
     """Read a REDCap record export (CSV text or bytes) against its dictionary. Never raises for bad
     content: see `.errors`. `event_forms` (from :func:`read_form_event_mapping`) checks that each form
-    is filled in only at events it is designated for."""
+    is filled in only at events it is designated for. `other_forms` accepts the columns of forms the
+    dictionary does not have and sets them aside (see the module's doc)."""
     result = RecordFile()
     errors = result.errors
     if not dictionary.fields:
@@ -356,9 +406,11 @@ def read_records(source: str | bytes, dictionary: redcap.Dictionary,
         return result
     header_row = first[1]
     result.columns = [title.strip() for title in header_row]
-    header = _Header(dictionary, header_row, errors)
+    header = _Header(dictionary, header_row, errors, other_forms=other_forms)
     result.system_columns = header.system_columns
     result.forms = header.forms
+    result.other_forms = header.other_forms
+    result.other_columns = [title for _index, title in header.other]
     if errors:
         return result  # with the columns wrong, every row would repeat the same complaint
     checker = _CellChecker(errors)
@@ -373,6 +425,14 @@ def read_records(source: str | bytes, dictionary: redcap.Dictionary,
             continue
         row = [*row, *[""] * (len(header_row) - len(row))]
         result.answer_sets.extend(_read_row(line, row, header, checker, repeating_forms, event_forms))
+        others = {title: row[index] for index, title in header.other if row[index].strip()}
+        if others:
+            instance = _system_value(row, header, REPEAT_INSTANCE)
+            result.other_rows.append(OtherRow(
+                line=line, record=row[0].strip(), event=_system_value(row, header, EVENT),
+                repeat_instrument=_system_value(row, header, REPEAT_INSTRUMENT),
+                repeat_instance=int(instance) if instance.isdigit() else None, values=others,
+            ))
     return result
 
 
@@ -400,7 +460,7 @@ def _read_row(line: int, row: list[str], header: _Header, checker: _CellChecker,
         else:
             checker.error(line, REPEAT_INSTANCE, instance_text, "A repeat instance is a whole number from 1.",
                           "instance_invalid")
-    if repeat_instrument and repeat_instrument not in known_forms:
+    if repeat_instrument and repeat_instrument not in known_forms and repeat_instrument not in header.other_forms:
         checker.error(line, REPEAT_INSTRUMENT, repeat_instrument, "No form of this name is in the file.",
                       "form_unknown")
     if repeat_instrument and not instance_text:
@@ -446,7 +506,7 @@ def _read_row(line: int, row: list[str], header: _Header, checker: _CellChecker,
         filled.add(column.form)
         answer_set.answers[item.name] = value
         checker.check(line, title, item, value)
-    if repeat_instrument in known_forms:
+    if repeat_instrument in known_forms or repeat_instrument in header.other_forms:
         others = sorted(form for form in filled if form != repeat_instrument)
         for form in others:
             checker.error(line, f"{form}_complete", "", f"A row of repeating instrument {repeat_instrument!r} "
