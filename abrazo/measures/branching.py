@@ -26,6 +26,7 @@ reference ``[field(code)]`` is "1" when the code is ticked and "0" when it is no
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -574,6 +575,48 @@ def unparse(node: Node) -> str:
     return f"{node.name}(" + ", ".join(unparse(arg) for arg in node.args) + ")"
 
 
+# --- a plain-data form for browsers ---------------------------------------------------------------
+
+# A tree as nested lists, so that a page can carry it as JSON and the browser's evaluator
+# (measures/static/measures/branching.js) need not parse REDCap logic itself:
+#   ["num", 3.0] ["str", "es"] ["ref", "field"] ["ref", "field", "code"] ["neg", tree]
+#   [op, left, right] for op in + - * / ^ = <> < > <= >=
+#   ["and", tree, tree, ...] ["or", tree, tree, ...] ["call", name, tree, ...]
+# Events and repeat instances are left out: the evaluator reads every reference from the same record.
+JsonTree = list[object]
+
+
+def to_json(node: Node) -> JsonTree:
+    """The tree as JSON-serialisable lists (see above). An infinite number (``1e999``) is kept as the text
+    "Infinity" or "-Infinity", which JSON cannot hold as a number but JavaScript's Number() reads."""
+    if isinstance(node, Number):
+        value: object = node.value if math.isfinite(node.value) else ("Infinity" if node.value > 0 else "-Infinity")
+        return ["num", value]
+    if isinstance(node, Text):
+        return ["str", node.value]
+    if isinstance(node, Ref):
+        return ["ref", node.field] if node.code is None else ["ref", node.field, node.code]
+    if isinstance(node, Negate):
+        return ["neg", to_json(node.operand)]
+    if isinstance(node, Binary):
+        return [node.op, to_json(node.left), to_json(node.right)]
+    if isinstance(node, Logical):
+        return [node.op, *(to_json(child) for child in node.operands)]
+    return ["call", node.name, *(to_json(arg) for arg in node.args)]
+
+
+def logic_json(text: str) -> str:
+    """Logic text as a compact JSON tree for a page, or "" when the field always shows: blank logic, and logic
+    that cannot be read (the server shows such a field too, so the browser must not hide it)."""
+    if not text.strip():
+        return ""
+    try:
+        node = parse(text)
+    except (BranchingError, RecursionError):
+        return ""
+    return json.dumps(to_json(node), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 __all__: Sequence[str] = (
     "BranchingError",
     "Node",
@@ -581,8 +624,10 @@ __all__: Sequence[str] = (
     "UnsupportedLogic",
     "evaluate",
     "evaluate_value",
+    "logic_json",
     "parse",
     "references",
+    "to_json",
     "tokenize",
     "unparse",
 )

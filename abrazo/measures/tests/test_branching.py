@@ -3,6 +3,7 @@ evaluator against a deliberately plain reference implementation."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -269,3 +270,62 @@ def test_arbitrary_text_either_parses_or_raises_a_branching_error(text):
     except BranchingError:
         return
     assert isinstance(evaluate(node, {}), bool)
+
+
+# --- the JSON tree the browser evaluates -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "tree"),
+    [
+        ("[age] >= 3", [">=", ["ref", "age"], ["num", 3.0]]),
+        ("[lang] == 'es'", ["=", ["ref", "lang"], ["str", "es"]]),
+        ("[lang] != \"es\"", ["<>", ["ref", "lang"], ["str", "es"]]),
+        ("[cb(2)] = '1'", ["=", ["ref", "cb", "2"], ["str", "1"]]),
+        # events and repeat instances read the same record, so the tree leaves them out
+        ("[visit_1_arm_1][cb( ABC )][2] = 1", ["=", ["ref", "cb", "ABC"], ["num", 1.0]]),
+        ("[a] = 1 or [b] = 1 and [c] = 1",
+         ["or", ["=", ["ref", "a"], ["num", 1.0]],
+          ["and", ["=", ["ref", "b"], ["num", 1.0]], ["=", ["ref", "c"], ["num", 1.0]]]]),
+        ("([a] = 1 OR [b] = 1) AND [c] <> ''",
+         ["and", ["or", ["=", ["ref", "a"], ["num", 1.0]], ["=", ["ref", "b"], ["num", 1.0]]],
+          ["<>", ["ref", "c"], ["str", ""]]]),
+        ("-[n] + 2 * 3 ^ 2 / 4 - 1",
+         ["-", ["+", ["neg", ["ref", "n"]],
+                ["/", ["*", ["num", 2.0], ["^", ["num", 3.0], ["num", 2.0]]], ["num", 4.0]]],
+          ["num", 1.0]]),
+        ("if([x] > 0, 'yes', 'no') = 'yes'",
+         ["=", ["call", "if", [">", ["ref", "x"], ["num", 0.0]], ["str", "yes"], ["str", "no"]], ["str", "yes"]]),
+        ("datediff([dob], 'today', 'M', 'ymd', true) < 36",
+         ["<", ["call", "datediff", ["ref", "dob"], ["str", "today"], ["str", "M"], ["str", "ymd"], ["num", 1.0]],
+          ["num", 36.0]]),
+        ("[big] < 1e999", ["<", ["ref", "big"], ["num", "Infinity"]]),  # JSON has no infinity; Number() reads this
+    ],
+)
+def test_the_json_tree_spells_out_the_parsed_logic(text, tree):
+    assert branching.to_json(parse(text)) == tree
+    assert json.loads(branching.logic_json(text)) == tree
+
+
+def test_logic_that_always_shows_has_no_tree_so_the_browser_never_hides_it():
+    # blank logic, and logic the server cannot read either (it shows such an item: the safe side)
+    assert branching.logic_json("") == ""
+    assert branching.logic_json("   ") == ""
+    assert branching.logic_json("[age] >") == ""
+    assert branching.logic_json("frobnicate([age]) = 1") == ""
+
+
+def test_the_json_tree_is_compact_valid_json_with_text_kept_as_written():
+    assert branching.logic_json("[lang] = 'español' and [n] > 2.5") == (
+        '["and",["=",["ref","lang"],["str","español"]],[">",["ref","n"],["num",2.5]]]')
+
+
+def test_every_fixture_logic_has_a_json_tree():
+    trees = 0
+    for path in [*sorted(FIXTURES.glob("*dictionary*.csv")), FIXTURES / "redcapapi_metadata_api_headers.csv"]:
+        for item in read_dictionary(path.read_bytes()).fields:
+            if item.branching is not None:
+                text = branching.logic_json(item.branching_logic)
+                assert json.loads(text) == branching.to_json(item.branching), item.name
+                trees += 1
+    assert trees == 331 + 7 + 7
