@@ -409,10 +409,10 @@ def _apply_scale_data(scale: Scale, data: ScaleData, *, others: Sequence[Scale],
             wrong = [key for key in parts if key == scale.key or key not in by_key
                      or by_key[key].kind != ScaleKind.ENTERED or by_key[key].sum_of]
             if wrong:
+                names = {other.key: other.name for other in others} | {scale.key: scale.name}
                 raise ValidationError({"sum_of": _(
                     "A total adds up other entered scores that are not totals themselves; %(scales)s cannot be "
-                    "one of them.") % {"scales": ", ".join(by_key[key].name if key in by_key else key
-                                                          for key in wrong)}})
+                    "one of them.") % {"scales": ", ".join(names.get(key, key) for key in wrong)}})
             summing_me = [other for other in others if scale.key in (other.sum_of or [])]
             if summing_me:
                 raise ValidationError({"sum_of": _(
@@ -498,10 +498,12 @@ def _answer_problem_text(error: scoring.AnswerError, scales: Sequence[Scale], it
     name = names.get(error.item, error.item)
     if isinstance(error, scoring.UnknownAnswer):
         return _("it holds an answer to “%(item)s”, which this change would leave out") % {"item": name}
+    value = _number(error.value) if isinstance(error.value, int | float) and math.isfinite(error.value) \
+        else str(error.value)
     if error.minimum is not None and error.maximum is not None:
         return _("“%(item)s” is %(value)s, outside %(low)s to %(high)s") % {
-            "item": name, "value": error.value, "low": _number(error.minimum), "high": _number(error.maximum)}
-    return _("“%(item)s”: %(value)s cannot be scored") % {"item": name, "value": error.value}
+            "item": name, "value": value, "low": _number(error.minimum), "high": _number(error.maximum)}
+    return _("“%(item)s”: %(value)s cannot be scored") % {"item": name, "value": value}
 
 
 def _rescore(*, actor: User, instrument: Instrument, items: Sequence[Item], scales: Sequence[Scale],

@@ -175,3 +175,60 @@ class TestEntryForm:
         assert response.status_code == 302
         administration.refresh_from_db()
         assert administration.status == AdministrationStatus.CANCELLED
+
+
+@pytest.fixture
+def rating(world, episode):
+    """A licensed rating entered by scores only: two 0-40 subscales and a 0-80 total that is their sum."""
+    from abrazo.measures.tests.factories import EnteredScaleFactory, LicensedInstrumentFactory
+
+    instrument = LicensedInstrumentFactory(network=world.network, name_en="Protective factors")
+    for position, (key, name) in enumerate([("social", "Social"), ("emotion", "Emotion")]):
+        EnteredScaleFactory(instrument=instrument, key=key, name_en=name, position=position, score_min=0,
+                            score_max=40)
+    EnteredScaleFactory(instrument=instrument, key="total", name_en="Total", position=2, score_min=0, score_max=80,
+                        sum_of=["social", "emotion"],
+                        bands=[{"label_en": "Need", "low": 0, "high": 39}, {"label_en": "Typical", "low": 40,
+                                                                           "high": 80}])
+    return AdministrationFactory(episode=episode, instrument=instrument, respondent_role=Respondent.TEACHER)
+
+
+class TestScoresOnlyTotals:
+    def test_the_total_field_says_it_is_added_up(self, client, world, rating):
+        page = signed_in(client, world, "consultant").get(enter_url(rating)).content.decode()
+        assert "From 0 to 80. Leave it empty to have it added up from Social, Emotion." in page
+
+    def test_a_blank_total_is_added_up_from_the_subscales(self, client, world, rating):
+        signed_in(client, world, "consultant")
+        response = client.post(enter_url(rating), posted(rating, social="22.5", emotion="19", total=""))
+        assert response.status_code == 302
+        rating.refresh_from_db()
+        # 22.5 + 19 = 41.5, kept as typed would have been, scored and banded "Typical" (40-80)
+        assert rating.answers == {"social": "22.5", "emotion": "19", "total": "41.5"}
+        assert (rating.scores["total"]["raw"], rating.scores["total"]["band"]) == (41.5, "Typical")
+
+    def test_a_typed_total_that_agrees_is_kept(self, client, world, rating):
+        signed_in(client, world, "consultant")
+        response = client.post(enter_url(rating), posted(rating, social="20", emotion="15", total="35"))
+        assert response.status_code == 302
+        rating.refresh_from_db()
+        assert rating.scores["total"]["raw"] == 35.0
+
+    def test_a_typed_total_that_disagrees_is_refused_naming_the_sum(self, client, world, rating):
+        signed_in(client, world, "consultant")
+        response = client.post(enter_url(rating), posted(rating, social="20", emotion="15", total="36"))
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert ("“Total” is 36, but the scores it adds up (Social, Emotion) come to 35. Correct the total or those "
+                "scores, or leave the total empty to have it added up.") in page
+        assert 'value="36"' in page  # the input is kept
+        rating.refresh_from_db()
+        assert rating.status == AdministrationStatus.SCHEDULED
+
+    def test_with_a_subscale_missing_the_total_is_neither_added_up_nor_checked(self, client, world, rating):
+        signed_in(client, world, "consultant")
+        response = client.post(enter_url(rating), posted(rating, social="20", emotion="", total="50"))
+        assert response.status_code == 302
+        rating.refresh_from_db()
+        assert rating.answers == {"social": "20", "total": "50"}
+        assert rating.scores["emotion"]["reason"] == "not_entered"
