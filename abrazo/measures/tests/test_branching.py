@@ -9,12 +9,16 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from abrazo.measures import branching
+from abrazo.measures import branching, links
 from abrazo.measures.branching import BranchingError, UnsupportedLogic, evaluate, evaluate_value, parse, unparse
 from abrazo.measures.redcap import read_dictionary
+from abrazo.measures.tests.factories import ItemFactory, ScaleFactory
+from abrazo.measures.tests.test_links import make_administration
 
 FIXTURES = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "redcap"
 if not FIXTURES.is_dir():  # the checkout may sit elsewhere; the fixtures live beside it in /work/shared
@@ -329,3 +333,38 @@ def test_every_fixture_logic_has_a_json_tree():
                 assert json.loads(text) == branching.to_json(item.branching), item.name
                 trees += 1
     assert trees == 331 + 7 + 7
+
+
+# --- the pages carry the trees ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_entry_form_and_the_survey_carry_each_items_tree_and_load_the_script(client, world):
+    # given a survey whose second item shows only when the first is 3 or more, and a third with logic
+    # nobody can read (the server shows it, so the page must not hide it)
+    administration = make_administration(world)
+    instrument = administration.instrument
+    instrument.items.filter(key="stress_2").update(branching_logic="[stress_1] >= 3")
+    ItemFactory(instrument=instrument, key="note", position=3, field_type="text", choices=[], score_min=None,
+                score_max=None, branching_logic="[stress_1] >")
+    ScaleFactory(instrument=instrument, key="other", items=["stress_1"])
+    issued = links.link_create(actor=world.people["consultant"], administration=administration,
+                               email="maestra@example.org", language="en", days_valid=7)
+    client.force_login(world.people["consultant"])
+
+    pages = {
+        "staff": client.get(reverse("measures:administration-enter", args=[administration.pk])),
+        "survey": Client().get(reverse("measures:survey", kwargs={"token": issued.token})),
+    }
+
+    for name, response in pages.items():
+        html = response.content.decode()
+        assert response.status_code == 200, name
+        # then the dependent item carries its tree (escaped for the attribute), the others only their key
+        assert ('data-branching-item="stress_2" data-branching="[&quot;&gt;=&quot;,[&quot;ref&quot;,'
+                '&quot;stress_1&quot;],[&quot;num&quot;,3.0]]"') in html, name
+        assert 'data-branching-item="stress_1">' in html, name
+        assert 'data-branching-item="note">' in html, name
+        assert "data-branching-section" in html, name  # "How you feel" hides when all its items do
+        # and the page loads the evaluator as a file (no inline script), deferred
+        assert 'src="/static/measures/branching.js" defer' in html, name
