@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -74,7 +74,7 @@ def open_cohort_cards(*, network: Network, today: date | None = None) -> list[Co
     cohorts = list(
         _open_cohorts(day).filter(network=network).select_related("region")
         .annotate(taken=Count("participants", filter=~Q(participants__status=ParticipantStatus.WITHDRAWN)))
-        .order_by("applications_close_on", "starts_on", "name")
+        .order_by(F("applications_close_on").asc(nulls_last=True), "starts_on", "name")
     )
     return [
         CohortCard(cohort=cohort, description=cohort_description(cohort),
