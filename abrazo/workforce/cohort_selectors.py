@@ -126,6 +126,10 @@ class CohortOverview:
     withdrawn_count: int
     may_manage: bool
 
+    @property
+    def required_percent(self) -> Decimal:
+        return self.share_required * 100
+
 
 def _required(assignments: Sequence[Assignment]) -> list[tuple[object, str]]:
     return [(a.pk, a.title) for a in assignments if a.required_for_completion]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from enum import StrEnum
 
 ZERO = Decimal(0)
@@ -75,6 +75,16 @@ class CompletionCheck:
         if self.total_hours <= ZERO:
             return None
         return self.attended_hours / self.total_hours
+
+    @property
+    def attended_percent(self) -> Decimal | None:
+        """The attended share as a whole percentage, rounded down (79.9 % is shown as 79, not as 80)."""
+        share = self.attended_share
+        return None if share is None else (share * 100).quantize(Decimal(1), rounding=ROUND_FLOOR)
+
+    @property
+    def required_percent(self) -> Decimal:
+        return self.share_required * 100
 
     @property
     def attendance_met(self) -> bool:
