@@ -54,12 +54,13 @@ def competency_framework_for(network: Network | UUID | str, *, include_retired: 
     """The network's domains in their order (active ones only unless asked), installing the defaults the first
     time. Retired domains still count as "having a framework": they are not reinstalled."""
     network_id = network.pk if isinstance(network, Network) else network
-    domains = CompetencyDomain.objects.filter(network_id=network_id)
-    if not domains.exists():
+    domains = CompetencyDomain.objects.filter(network_id=network_id).order_by("position", "name_en", "id")
+    found = list(domains)
+    if not found:
         install_default_framework(network_id)
+        found = list(domains.all())
     if not include_retired:
-        domains = domains.filter(is_active=True)
-    found = list(domains.order_by("position", "name_en", "id"))
+        found = [domain for domain in found if domain.is_active]
     label_domains(found)
     return found
 
