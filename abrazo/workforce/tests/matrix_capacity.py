@@ -1,5 +1,9 @@
-"""Records for the permission matrix (tests/security/matrix.py) for the workforce capacity pages: what each URL's
-id names, and one record inside and outside each scope."""
+"""Records for the permission matrix (tests/security/matrix.py) for the workforce capacity pages.
+
+The report (workforce:capacity-report) and its export (workforce:capacity-export) take no id in the path: the
+network, cohorts and region travel as query parameters and are checked by capacity_selectors (another network's
+id is a 404, tested in test_capacity_views). So the matrix checks them per role only, and these tables stay
+empty."""
 
 from __future__ import annotations
 
