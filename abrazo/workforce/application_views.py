@@ -6,7 +6,6 @@ Views parse the request, call a selector or a service, and render.
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -14,7 +13,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -120,15 +118,6 @@ def apply_thanks(http_request: HttpRequest) -> HttpResponse:
 # --- Review -----------------------------------------------------------------------------------------
 
 
-def _maybe_url(name: str, pk: Any) -> str:
-    """The URL of a page of another area of the workforce app (cohorts, participants), or "" while that
-    area does not publish it, so these pages never break on a link they do not own."""
-    try:
-        return reverse(name, args=[pk])
-    except NoReverseMatch:
-        return ""
-
-
 @requires(REVIEW)
 def application_list(http_request: HttpRequest) -> HttpResponse:
     """Applications the reviewer may see, with their counts by status, filtered by cohort, status and region."""
@@ -158,8 +147,6 @@ def application_detail(http_request: HttpRequest, pk: UUID) -> HttpResponse:
     taken, capacity = selectors.cohort_places(cohort=application.cohort)
     return render(http_request, "workforce/applications/detail.html", {
         "application": application, "participant": participant,
-        "participant_url": _maybe_url("workforce:participant-detail", participant.pk) if participant else "",
-        "cohort_url": _maybe_url("workforce:cohort-detail", application.cohort_id),
         "taken": taken, "capacity": capacity,
         "may_enrol": participant is None and application.status == ApplicationStatus.ACCEPTED,
         "may_withdraw": participant is None and application.status != ApplicationStatus.WITHDRAWN,
