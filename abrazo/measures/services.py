@@ -511,10 +511,14 @@ def _rescore(*, actor: User, instrument: Instrument, items: Sequence[Item], scal
     """Score every completed administration again with the candidate definition and store the scores that
     changed (versions bumped, so an answer correction made on an older page is caught as stale). Raises
     ValidationError, naming an administration, when the definition cannot score what was recorded."""
-    completed = list(
+    # Scheduled administrations are locked too: answers being recorded right now hold their row, so this
+    # waits for them and then scores them with the new definition; answers recorded after this commits
+    # wait for the lock and then read the new definition. Either way nothing is left scored the old way.
+    live = list(
         Administration.objects.select_for_update(of=("self",)).select_related("child")
-        .filter(instrument=instrument, status=AdministrationStatus.COMPLETED).order_by("completed_on", "pk")
+        .filter(instrument=instrument).exclude(status=AdministrationStatus.CANCELLED).order_by("completed_on", "pk")
     )
+    completed = [administration for administration in live if administration.status == AdministrationStatus.COMPLETED]
     if not completed:
         return 0
     totals = {scale.key: list(scale.sum_of) for scale in scales if scale.kind == ScaleKind.ENTERED and scale.sum_of}

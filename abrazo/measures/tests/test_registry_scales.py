@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from abrazo.audit.models import AccessEvent, Action
 from abrazo.consultations.tests.factories import EpisodeFactory
 from abrazo.core.concurrency import StaleEditError
+from abrazo.core.tests.concurrency import at_once, needs_postgresql
 from abrazo.directory.models import ConsultantProfile
 from abrazo.measures import administrations, services
 from abrazo.measures.models import Administration, AdministrationStatus, Item, Respondent, Scale, ScaleKind
@@ -369,3 +370,58 @@ class TestDeleting:
         AdministrationFactory(episode=episode, instrument=scale.instrument, status=AdministrationStatus.CANCELLED)
         services.scale_delete(actor=world.people["network_admin"], scale=scale, expected_version=1)
         assert Administration.objects.filter(instrument=scale.instrument).count() == 1
+
+
+# --- at the same moment (PostgreSQL; the sequential siblings above cover SQLite) -------------------------
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_edits_of_one_instruments_scales_at_once_one_wins(world):
+    # given an instrument at version 1 with two scales, edited by two people from the same page version
+    instrument = InstrumentFactory(network=world.network)
+    ItemFactory(instrument=instrument, key="q1", position=1)
+    ScaleFactory(instrument=instrument, key="a", name_en="A", items=["q1"])
+    ScaleFactory(instrument=instrument, key="b", name_en="B", items=["q1"])
+
+    def save(key: str) -> object:
+        scale = Scale.objects.select_related("instrument").get(instrument=instrument, key=key)
+        return services.scale_update(actor=world.people["evaluator"], scale=scale, expected_version=1,
+                                     data=ScaleData(kind=ScaleKind.ITEMS, name_en=f"{key} saved", items=("q1",)))
+
+    # when both save at once
+    outcomes = at_once(2, save, prepare=lambda index: "ab"[index])
+    # then one is saved and the other is told the page was stale
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["ScaleChange", "StaleEditError"], outcomes
+    assert Scale.objects.filter(instrument=instrument, name_en__endswith="saved").count() == 1
+    instrument.refresh_from_db()
+    assert instrument.version == 2
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_answers_recorded_while_a_scale_changes_end_up_scored_with_the_new_scale(world):
+    # given a scheduled measure of a four-item sum
+    profile = ConsultantProfile.objects.get(user=world.people["consultant"])
+    episode = EpisodeFactory(program=world.program_a, consultant=profile)
+    instrument = InstrumentFactory(network=world.network)
+    for position in range(1, 5):
+        ItemFactory(instrument=instrument, key=f"q{position}", position=position)
+    ScaleFactory(instrument=instrument, key="total", name_en="Total", items=["q1", "q2", "q3", "q4"])
+    scheduled = AdministrationFactory(episode=episode, instrument=instrument, respondent_role=Respondent.CONSULTANT)
+
+    def work(which: str) -> object:
+        if which == "answers":
+            return administrations.administration_record_answers(
+                actor=world.people["consultant"], administration=scheduled, language="en", source="form",
+                answers={"q1": "3", "q2": "1", "q3": "4", "q4": "2"}, completed_on=GIVEN_ON)
+        scale = Scale.objects.select_related("instrument").get(instrument=instrument, key="total")
+        return services.scale_update(actor=world.people["evaluator"], scale=scale, expected_version=1,
+                                     data=total_data(bands=()))
+
+    # when the answers are recorded at the moment q2 becomes reverse-scored
+    outcomes = at_once(2, work, prepare=lambda index: ("answers", "scale")[index])
+    assert not any(isinstance(outcome, Exception) for outcome in outcomes), outcomes
+    # then, whichever came first, the stored total is the new definition's: 3 + (4 - 1) + 4 + 2 = 12
+    scheduled.refresh_from_db()
+    assert scheduled.scores["total"]["raw"] == 12.0
