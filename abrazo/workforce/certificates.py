@@ -47,6 +47,9 @@ PARTICIPANT_TYPE = "workforce.participant"
 # Where Debian (and most Linux distributions) keep DejaVu; ABRAZO_PDF_FONT_DIR in the settings overrides it.
 DEFAULT_FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF")
 SESSION_KEY = "abrazo_certificate_links"
+# A certificate spells the month out ("September 12, 2026", "12 de septiembre de 2026"); the site's own short
+# English date ("Sept. 12, 2026") is for tables.
+LONG_DATES = {"en": "F j, Y", "es": r"j \d\e F \d\e Y"}
 
 
 # --- Numbers and secrets --------------------------------------------------------------------------------
@@ -153,7 +156,7 @@ def content_for(participant: Participant, *, ce_hours: Decimal, token: str | Non
     url = verify_url(token) if token else ""
     with translation.override(code):
         def day(value: date | None) -> str:
-            return formats.date_format(value, "DATE_FORMAT") if value else ""
+            return formats.date_format(value, LONG_DATES.get(code, "DATE_FORMAT")) if value else ""
 
         if url:
             verification = _("Check that this certificate is valid at %(url)s") % {"url": url}
