@@ -51,7 +51,7 @@ POPULATION_LABELS: dict[str, Any] = {
 }
 DIMENSION_LABELS: dict[str, Any] = {
     capacity.RACE: gettext_lazy("Race/ethnicity"),
-    capacity.LANGUAGE: gettext_lazy("Languages"),
+    capacity.LANGUAGE: gettext_lazy("Language"),
 }
 STATUS_LABELS: dict[str, Any] = {status.value: status.label for status in ParticipantStatus}
 WORKPLACE_LABELS: dict[str, Any] = {

@@ -17,10 +17,10 @@ from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from abrazo.core.decorators import requires
 from abrazo.core.tabular import csv_bytes, xlsx_bytes
-from abrazo.equity import charts as equity_charts
 from abrazo.equity.selectors import HIDDEN_LABEL
 from abrazo.equity.suppression import Count
 from abrazo.workforce import capacity
@@ -142,27 +142,29 @@ def _composition_section(report: selectors.CapacityReport, dimension: str) -> di
     participants = report.figures.table(capacity.PARTICIPANTS, dimension)
     applicants = report.figures.table(capacity.APPLICANTS, dimension)
     anchor = f"capacity-{dimension}"
-    rows = []
-    for group in participants.groups:
-        applied = applicants.overall.shares.get(group)
-        took_part = participants.overall.shares.get(group)
-        rows.append(equity_charts.CompositionRow(
-            label=labels.get(group, group), share=applied, composition=took_part,
-            share_text=_("Applicants: %(share)s") % {"share": _share_text(applied, applicants.overall.groups[group])},
-            composition_text=_("Participants: %(share)s") % {
-                "share": _share_text(took_part, participants.overall.groups[group])},
-        ))
-    title = _("%(dimension)s of applicants and participants, every cohort shown") % {
-        "dimension": selectors.DIMENSION_LABELS[dimension]}
-    chart = equity_charts.composition_chart(
-        rows, chart_id=f"{anchor}-chart", title=title,
+    rows = [
+        charts.PairRow(
+            label=labels.get(group, group),
+            first=applicants.overall.shares.get(group),
+            first_text=_("Applicants: %(share)s") % {
+                "share": _share_text(applicants.overall.shares.get(group), applicants.overall.groups[group])},
+            second=participants.overall.shares.get(group),
+            second_text=_("Participants: %(share)s") % {
+                "share": _share_text(participants.overall.shares.get(group), participants.overall.groups[group])},
+        )
+        for group in participants.groups
+    ]
+    name = str(selectors.DIMENSION_LABELS[dimension]).lower()
+    chart = charts.paired_chart(
+        rows, chart_id=f"{anchor}-chart",
+        title=_("Applicants and participants by %(dimension)s, every cohort shown") % {"dimension": name},
         description=_("For each group, the share of applicants (thin grey bar) and of participants (thick bar) among "
-                      "those who answered; for “not reported”, the share of everyone. The table below holds the "
-                      "same figures."),
-        share_legend=_("Applicants"), composition_legend=_("Participants"),
+                      "those who answered; for “not reported”, the share of everyone. The tables below hold the "
+                      "counts."),
+        first_legend=_("Applicants"), second_legend=_("Participants"),
     )
     return {
-        "dimension": dimension, "label": selectors.DIMENSION_LABELS[dimension], "anchor": anchor,
+        "dimension": dimension, "label": name, "anchor": anchor,
         "groups": [(group, labels.get(group, group)) for group in participants.groups],
         "tables": [
             {"caption": _("%(population)s by %(dimension)s") % {
@@ -182,8 +184,11 @@ def _composition_cells(row: capacity.CompositionRow, labels: dict[str, str]) -> 
 
 
 def _share_text(value: float | None, count: Count) -> str:
+    """A share as a percentage; a hidden count as its label; a count whose share is hidden as the count."""
     if count.value is None:
         return str(count)
+    if value is None:
+        return ngettext("%(count)s person", "%(count)s people", count.value) % {"count": count.value}
     return _percent(value)
 
 
@@ -253,10 +258,7 @@ def _coverage_section(report: selectors.CapacityReport) -> dict[str, Any]:
     chart = charts.bar_chart(
         [charts.BarRow(
             label=region.label, value=line.per_consultant,
-            text=(_("%(ratio)s requests per consultant (%(requests)s requests, %(consultants)s consultants)") % {
-                "ratio": _number(line.per_consultant), "requests": line.requests, "consultants": line.consultants}
-                  if line.per_consultant is not None else _("%(requests)s requests, no consultant") % {
-                "requests": line.requests}),
+            text=_gap_details(line),
             flag=_gap_label(line.gap))
          for region in coverage.regions if (line := region.line(capacity.SPANISH)) is not None],
         chart_id="capacity-coverage-chart",
@@ -269,19 +271,37 @@ def _coverage_section(report: selectors.CapacityReport) -> dict[str, Any]:
         reference_label=_("Gap above %(threshold)s") % {"threshold": _number(coverage.threshold)},
     )
 
-    def lines(area: capacity.AreaCoverage, *, busy_only: bool = False) -> list[tuple[str, capacity.CoverageLine, str]]:
+    def lines(area: capacity.AreaCoverage) -> list[tuple[str, capacity.CoverageLine, str]]:
+        """Every request and Spanish always; other languages where the area received requests in them."""
         return [(names.get(line.language, line.language), line, _gap_label(line.gap)) for line in area.lines
-                if not busy_only or line.requests or line.language == capacity.ALL_LANGUAGES]
+                if line.requests or line.language in (capacity.ALL_LANGUAGES, capacity.SPANISH)]
+
+    def gap(area: capacity.AreaCoverage, line: capacity.CoverageLine) -> dict[str, Any]:
+        return {"area": area.label, "language": names.get(line.language, line.language),
+                "gap": _gap_label(line.gap), "details": _gap_details(line)}
 
     regions = [{"label": region.label, "anchor": f"capacity-region-{region.key}", "lines": lines(region),
                 "gaps": len(region.gaps) + sum(len(county.gaps) for county in region.counties),
+                "county_gaps": [gap(county, line) for county in region.counties for line in county.gaps],
                 "counties": [{"label": county.label, "anchor": f"capacity-county-{county.key}",
-                              "lines": lines(county, busy_only=True)} for county in region.counties]}
+                              "lines": lines(county)} for county in region.counties]}
                for region in coverage.regions]
-    return {"chart_svg": mark_safe(chart), "names": names, "rule": gap_rule_text(coverage), "regions": regions,
-            "network": {"label": coverage.network.label, "lines": lines(coverage.network)},
-            "gaps": [(area, line, names.get(line.language, line.language), _gap_label(line.gap))
-                     for area, line in coverage.gaps]}
+    network = coverage.network
+    return {"chart_svg": mark_safe(chart), "rule": gap_rule_text(coverage), "regions": regions,
+            "network": {"label": network.label, "lines": lines(network)},
+            "gaps": [gap(network, line) for line in network.gaps]
+            + [gap(region, line) for region in coverage.regions for line in region.gaps],
+            "county_gaps": sum(len(region["county_gaps"]) for region in regions)}
+
+
+def _gap_details(line: capacity.CoverageLine) -> str:
+    requests = ngettext("%(count)s request", "%(count)s requests", line.requests) % {"count": line.requests}
+    if line.per_consultant is None:
+        return requests
+    consultants = ngettext("%(count)s consultant", "%(count)s consultants", line.consultants) % {
+        "count": line.consultants}
+    return _("%(requests)s for %(consultants)s: %(ratio)s each") % {
+        "requests": requests, "consultants": consultants, "ratio": _number(line.per_consultant)}
 
 
 # --- the export -----------------------------------------------------------------------------------------

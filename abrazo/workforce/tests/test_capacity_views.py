@@ -136,13 +136,13 @@ class TestPage:
         assert race["Cohort 2023-24"] == ["12 (80%)", "0 (0%)", "0 (0%)", "0 (0%)", "0 (0%)", "3 (20%)", "0 (0%)",
                                           "1 (6%)", "15", "16"]
         # and by language: 16 answered (none not reported), so the two totals differ, and the page says why
-        language = table_rows(html, "Participants by languages")
+        language = table_rows(html, "Participants by language")
         assert language["Cohort 2023-24"] == ["4 (25%)", "12 (75%)", "0 (0%)", "0 (0%)", "16", "16"]
         assert "totals by race and by language may differ" not in html  # the note is in its own words:
         assert "the total who answered the race/ethnicity question and the total who answered about languages may " \
                "differ" in text(html)
         # applicants: 17, two of them Black applicants not accepted who left their languages blank
-        applicants = table_rows(html, "Applicants by languages")
+        applicants = table_rows(html, "Applicants by language")
         assert applicants["Cohort 2023-24"][-2:] == ["15", "17"]
         # no chart without its table, and no published-version warning for exact sight
         assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart"') == 6
