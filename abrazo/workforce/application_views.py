@@ -133,8 +133,18 @@ def application_list(http_request: HttpRequest) -> HttpResponse:
     attach_choice_labels(page.items, "status", ApplicationStatus.choices)
     selectors.application_page_record(user=user, applications=page.items)
     counts = selectors.application_status_counts(user=user, filters=filters)
+    # Each count links to the list narrowed to that status, within the same cohort and region.
+    kept = http_request.GET.copy()
+    for name in ("status", "page"):
+        kept.pop(name, None)
+    tiles = []
+    for value, label, count in [("", _("All applications"), sum(n for _v, _l, n in counts)), *counts]:
+        query = kept.copy()
+        if value:
+            query["status"] = value
+        tiles.append({"value": value, "label": label, "count": count, "query": query.urlencode()})
     return render(http_request, "workforce/applications/list.html", {
-        "form": form, "page": page, "counts": counts, "total": sum(n for _value, _label, n in counts),
+        "form": form, "page": page, "counts": counts, "total": tiles[0]["count"], "tiles": tiles,
         "filters": filters,
     })
 
