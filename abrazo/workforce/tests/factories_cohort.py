@@ -48,7 +48,8 @@ class SessionFactory(factory.django.DjangoModelFactory):
     cohort = factory.SubFactory(CohortFactory)
     number = factory.Sequence(lambda n: n + 1)
     title = factory.LazyAttribute(lambda session: f"Session {session.number}")
-    held_on = factory.LazyAttribute(lambda session: session.cohort.starts_on + timedelta(days=30 * (session.number - 1)))
+    held_on = factory.LazyAttribute(
+        lambda session: session.cohort.starts_on + timedelta(days=30 * (session.number - 1)))
     hours = Decimal(3)
     modality = SessionModality.VIDEO
     location = "Zoom"
