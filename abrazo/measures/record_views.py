@@ -173,18 +173,18 @@ TIMEPOINT_CHOICES = [("", _("Leave out")), *Timepoint.choices]
 class MappingForm(forms.Form):
     token = forms.CharField(max_length=64, widget=forms.HiddenInput)
     id_column = forms.ChoiceField(label=_("Column with the Abrazo identifier"))
-    respondent_column = forms.ChoiceField(
-        label=_("Column with the respondent's email (optional)"), required=False,
-        help_text=_("The email of the program staff member who answered, as Abrazo lists them at the episode's "
-                    "program (capitals do not matter). A blank cell records no respondent; an email that is not "
-                    "one of the program's staff stops the import."),
-    )
     key_kind = forms.ChoiceField(label=_("The column holds"), choices=[
         (KeyKind.EPISODE, _("The episode reference")),
         (KeyKind.CHILD_CODE, _("The child's code at a program")),
     ])
     program = forms.ModelChoiceField(label=_("Program whose child codes these are"), queryset=Program.objects.none(),
                                      required=False)
+    respondent_column = forms.ChoiceField(
+        label=_("Column with the respondent's email (optional)"), required=False,
+        help_text=_("The email of the program staff member who answered, as Abrazo lists them at the episode's "
+                    "program (capitals do not matter). A blank cell records no respondent; an email that is not "
+                    "one of the program's staff stops the import."),
+    )
     timepoint = forms.ChoiceField(label=_("Time point of every record"), choices=Timepoint.choices,
                                   required=False, help_text=_("The file has no events."))
     skip_unmatched = forms.BooleanField(
@@ -278,23 +278,23 @@ def records_import(request: HttpRequest, pk: UUID) -> HttpResponse:
                                "identified": record_import.sees_identifiers(request.user, network)}
     token = request.POST.get("token") or request.GET.get("token", "")
     if not token:
-        form = RecordUploadForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            raw = form.cleaned_data["file"].read()
+        upload = RecordUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and upload.is_valid():
+            raw = upload.cleaned_data["file"].read()
             _dictionary, records = record_import.read_upload(instrument, raw)
             if records.errors:
-                return render(request, UPLOAD_TEMPLATE, {**context, "form": form,
+                return render(request, UPLOAD_TEMPLATE, {**context, "form": upload,
                                                          "problems": record_problems(records.errors)})
             return redirect(f"{here}?token={_stage(request.user, instrument, raw)}")
-        return render(request, UPLOAD_TEMPLATE, {**context, "form": form})
+        return render(request, UPLOAD_TEMPLATE, {**context, "form": upload})
 
     raw = _staged(request.user, instrument, token)
     if raw is None:
         return render(request, MAP_TEMPLATE, {**context, "state": "expired"})
     dictionary, records = record_import.read_upload(instrument, raw)
     columns = _identifier_columns(dictionary, records)
-    kwargs = {"columns": columns, "respondent_columns": columns[1:], "events": record_import.events_of(records),
-              "network": network}
+    kwargs: dict[str, Any] = {"columns": columns, "respondent_columns": columns[1:],
+                              "events": record_import.events_of(records), "network": network}
     context.update(_file_context(dictionary, records))
     if request.method != "POST":
         form = MappingForm(initial={"token": token}, **kwargs)

@@ -228,12 +228,12 @@ class _Header:
         for name in SYSTEM_COLUMNS:
             expected[name] = (order := order + 1, None)
         by_form: dict[str, list[_Column]] = {}
-        for form in dictionary.forms:
-            timestamp = _Column(f"{form.name}_timestamp", form.name, kind="timestamp")
+        for each_form in dictionary.forms:
+            timestamp = _Column(f"{each_form.name}_timestamp", each_form.name, kind="timestamp")
             expected[timestamp.name] = (order := order + 1, timestamp)
-            by_form[form.name] = form_columns(form, self.record_id)
-            for column in by_form[form.name]:
-                expected[column.name] = (order := order + 1, column)
+            by_form[each_form.name] = form_columns(each_form, self.record_id)
+            for form_column in by_form[each_form.name]:
+                expected[form_column.name] = (order := order + 1, form_column)
         self.positions: list[tuple[int, str, _Column | None]] = []  # (index in row, header, column)
         self.system: dict[str, int] = {}
         self.other: list[tuple[int, str]] = []  # (index in row, header) of other forms' columns

@@ -159,3 +159,90 @@ def test_another_networks_instrument_is_404(client, world):
     admin = signed_in(client, world, "network_admin")
     assert admin.get(reverse("measures:records-export", args=[other.pk])).status_code == 404
     assert admin.get(reverse("measures:records-import", args=[other.pk])).status_code == 404
+
+
+# --- whole-project exports and respondents --------------------------------------------------------------
+
+PROJECT = (b"record_id,redcap_event_name,child,teacher_email,teacher_note___1,enrolment_complete,"
+           b"stress_1,teacher_stress_complete,liked,satisfaction_complete\n"
+           b"R1,baseline_arm_1,C-1,Ana@Sunrise.org,0,2,3,2,,0\n"
+           b"R1,followup_arm_1,C-1,nobody@elsewhere.org,0,2,1,2,,0\n"
+           b"R2,baseline_arm_1,C-2,,0,2,,0,5,2\n"
+           b"R2,followup_arm_1,C-2,,0,2,2,2,,0\n")
+
+
+def test_admin_imports_a_whole_project_export_with_respondents(client, world, instrument, episodes):
+    # Given Ana on program A's staff, and nobody@elsewhere.org the email of a staff member of program B
+    from abrazo.directory.tests.factories import ProgramStaffFactory
+
+    ana = ProgramStaffFactory(program=world.program_a, email="ana@sunrise.org", full_name="Ana Ruiz")
+    ProgramStaffFactory(program=world.program_b, email="nobody@elsewhere.org", full_name="Bea Harbor")
+    admin = signed_in(client, world, "network_admin")
+    url = reverse("measures:records-import", args=[instrument.pk])
+    # When the whole-project export is uploaded
+    token = token_of(upload(admin, instrument, PROJECT))
+    page = admin.get(f"{url}?token={token}")
+    # Then the page names the other forms once, says one row is left out, and offers their columns
+    body = page.content.decode()
+    assert 'data-note="other-forms"' in body and "enrolment, satisfaction" in body
+    assert page.context["skipped_rows"] == 1
+    form = page.context["form"]
+    assert [name for name, _label in form.fields["respondent_column"].choices] == [
+        "", "child", "teacher_email", "liked"]
+    assert [name for name, _label in form.fields["id_column"].choices] == [
+        "record_id", "child", "teacher_email", "liked"]
+    # When previewed with the child code and the respondent's email
+    chosen = mapping_post(world, token, id_column="child", respondent_column="teacher_email", preview="1")
+    preview = admin.post(url, chosen)
+    # Then Ana is named on her row, and the row naming program B's staff is reported, without her name
+    body = preview.content.decode()
+    assert preview.context["preview"].respondent_counts == {
+        "matched": 1, "blank": 1, "respondent_unknown": 1, "respondent_ambiguous": 0}
+    assert "Ana Ruiz" in body and "Bea Harbor" not in body
+    assert [(line, record, column) for line, record, column, _message in preview.context["respondent_problems"]] == [
+        (3, "R1", "teacher_email")]
+    assert "No staff member of the episode&#x27;s program has this email." in body
+    # When confirmed, nothing is imported
+    refused = admin.post(url, {**chosen, "confirm": "1"})
+    assert [row[:3] for row in refused.context["rejected"]] == [(3, "R1", "teacher_email")]
+    assert not Administration.objects.exists()
+    # and without the respondent column, the three answered rows are imported, with no respondent
+    done = admin.post(url, mapping_post(world, token, id_column="child", confirm="1"))
+    assert done.context["imported"] == 3
+    assert set(Administration.objects.values_list("respondent_staff", flat=True)) == {None}
+    # and with that person listed at program A too, the file uploaded again updates the same three
+    # administrations, now with their respondents (the token of a finished import is spent)
+    bea = ProgramStaffFactory(program=world.program_a, email="Nobody@Elsewhere.org")
+    token = token_of(upload(admin, instrument, PROJECT))
+    done = admin.post(url, {**chosen, "token": token, "confirm": "1"})
+    assert done.context["imported"] == 3
+    assert Administration.objects.count() == 3
+    assert Administration.objects.get(redcap_record="R1", redcap_event="followup_arm_1").respondent_staff == bea
+    assert Administration.objects.get(redcap_record="R1", redcap_event="baseline_arm_1").respondent_staff == ana
+
+
+def test_evaluator_sees_respondent_counts_and_lines_but_no_staff(client, world, instrument, episodes):
+    from abrazo.directory.tests.factories import ProgramStaffFactory
+
+    ProgramStaffFactory(program=world.program_a, email="ana@sunrise.org", full_name="Ana Ruiz")
+    evaluator = signed_in(client, world, "evaluator")
+    url = reverse("measures:records-import", args=[instrument.pk])
+    token = token_of(upload(evaluator, instrument, PROJECT))
+    preview = evaluator.post(url, mapping_post(world, token, id_column="child", respondent_column="teacher_email",
+                                               preview="1"))
+    body = preview.content.decode()
+    assert 'data-count="respondent_matched">1<' in body and 'data-count="respondent_unknown">1<' in body
+    assert "Ana Ruiz" not in body and "ana@sunrise.org" not in body.lower() and "C-1" not in body
+    # the line is named, and the column, but not the record
+    assert [row[:3] for row in preview.context["respondent_problems"]] == [(3, "R1", "teacher_email")]
+    assert "<code>R1</code>" not in body
+
+
+def test_a_column_in_no_form_is_explained_as_such_on_the_upload_page(client, world, instrument):
+    admin = signed_in(client, world, "network_admin")
+    response = upload(admin, instrument, b"record_id,stress_1,stress_2,teacher_stress_complete\nC-1,3,3,2\n")
+    assert response.status_code == 200
+    [problem] = response.context["problems"]
+    assert (problem.line, problem.column) == (1, "stress_2")
+    assert "is not among another form's columns" in str(problem.message)
+    assert "it was ignored" not in response.content.decode()
