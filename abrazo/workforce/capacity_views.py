@@ -280,12 +280,15 @@ def _coverage_section(report: selectors.CapacityReport) -> dict[str, Any]:
         return {"area": area.label, "language": names.get(line.language, line.language),
                 "gap": _gap_label(line.gap), "details": _gap_details(line)}
 
-    regions = [{"label": region.label, "anchor": f"capacity-region-{region.key}", "lines": lines(region),
-                "gaps": len(region.gaps) + sum(len(county.gaps) for county in region.counties),
-                "county_gaps": [gap(county, line) for county in region.counties for line in county.gaps],
-                "counties": [{"label": county.label, "anchor": f"capacity-county-{county.key}",
-                              "lines": lines(county)} for county in region.counties]}
-               for region in coverage.regions]
+    regions: list[dict[str, Any]] = []
+    for region in coverage.regions:
+        regions.append({
+            "label": region.label, "anchor": f"capacity-region-{region.key}", "lines": lines(region),
+            "gaps": len(region.gaps) + sum(len(county.gaps) for county in region.counties),
+            "county_gaps": [gap(county, line) for county in region.counties for line in county.gaps],
+            "counties": [{"label": county.label, "anchor": f"capacity-county-{county.key}", "lines": lines(county)}
+                         for county in region.counties],
+        })
     network = coverage.network
     return {"chart_svg": mark_safe(chart), "rule": gap_rule_text(coverage), "regions": regions,
             "network": {"label": network.label, "lines": lines(network)},
