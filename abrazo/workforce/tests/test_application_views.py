@@ -92,6 +92,9 @@ def test_counts_by_status_follow_the_cohort_and_region_filters(world, applicatio
     # then the counts are those of its three applications, one of each status
     assert counts == {"submitted": 1, "in_review": 0, "accepted": 1, "waitlisted": 0, "declined": 1, "withdrawn": 0}
     assert response.context["total"] == 3
+    # and each count links to the list narrowed to its status, within the same cohort
+    accepted_tile = next(tile for tile in response.context["tiles"] if tile["value"] == "accepted")
+    assert accepted_tile["query"] == f"cohort={cohort_a.pk}&status=accepted" and accepted_tile["count"] == 1
     # when they narrow to applicants from region B as well (Carmen lives there)
     response = client.get(LIST, {"cohort": str(cohort_a.pk), "region": str(world.region_b.pk)})
     assert names(response) == ["Carmen"] and response.context["total"] == 1
