@@ -83,9 +83,9 @@ def training_answers(**overrides: Any) -> dict[str, Any]:
 
 
 def satisfaction_answers(**overrides: Any) -> dict[str, Any]:
-    answers = {key: "5" for key in ("sat_worthwhile", "sat_knowledgeable", "sat_listened", "sat_respected",
-                                    "sat_resources", "conf_understand", "conf_stay_calm", "conf_keep_in_program",
-                                    "conf_know_where_to_turn")}
+    rated = ("sat_worthwhile", "sat_knowledgeable", "sat_listened", "sat_respected", "sat_resources",
+             "conf_understand", "conf_stay_calm", "conf_keep_in_program", "conf_know_where_to_turn")
+    answers: dict[str, Any] = dict.fromkeys(rated, "5")
     answers.update({"sat_referrals": "9", "sat_most_helpful": "Ella me escuchó sin juzgarme.",
                     "sat_share_comment": "1"})
     answers.update(overrides)
