@@ -139,6 +139,7 @@ class CertificateContent:
     completed: str
     dates: str
     hours: str
+    hours_value: str  # "27", "25,5"
     issued: str
     number_text: str
     verification: str
@@ -175,6 +176,7 @@ def content_for(participant: Participant, *, ce_hours: Decimal, token: str | Non
             completed=_("has completed the training"),
             dates=_("from %(start)s to %(end)s") % {"start": day(cohort.starts_on), "end": day(cohort.ends_on)},
             hours=_("%(hours)s continuing-education hours") % {"hours": hours_text(ce_hours)},
+            hours_value=hours_text(ce_hours),
             issued=_("Issued on %(date)s by %(network)s") % {"date": day(participant.completed_on),
                                                               "network": network.name},
             number_text=_("Certificate number %(number)s") % {"number": participant.certificate_number},

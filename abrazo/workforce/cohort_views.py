@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, cast
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -440,6 +441,11 @@ def _private(response: HttpResponse, language: str) -> HttpResponse:
     return response
 
 
+def _chosen_language(request: HttpRequest) -> str | None:
+    """The language the visitor picked with the switcher, if they did; otherwise the graduate's own is used."""
+    return request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) or None
+
+
 @public
 @never_cache
 def certificate_verify(request: HttpRequest, token: str) -> HttpResponse:
@@ -450,7 +456,8 @@ def certificate_verify(request: HttpRequest, token: str) -> HttpResponse:
     except Http404:
         language = translation.get_language() or "en"
         return _private(render(request, "workforce/certificates/unknown.html", status=404), language)
-    content = certificates.content_for(participant, ce_hours=selectors.ce_hours_of(participant), token=token)
+    content = certificates.content_for(participant, ce_hours=selectors.ce_hours_of(participant), token=token,
+                                       language=_chosen_language(request))
     with translation.override(content.language):
         response = render(request, "workforce/certificates/verify.html", {
             "c": content, "token": token,
@@ -466,5 +473,6 @@ def certificate_verify_pdf(request: HttpRequest, token: str) -> HttpResponse:
     participant = certificates.verify(token=token)
     if participant.status != ParticipantStatus.COMPLETED:
         return redirect("workforce:certificate-verify", token=token)
-    content = certificates.content_for(participant, ce_hours=selectors.ce_hours_of(participant), token=token)
+    content = certificates.content_for(participant, ce_hours=selectors.ce_hours_of(participant), token=token,
+                                       language=_chosen_language(request))
     return _private(_pdf_response(content), content.language)

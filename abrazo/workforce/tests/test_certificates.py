@@ -227,3 +227,14 @@ def test_reissuing_through_the_page_gives_the_staff_member_the_new_link_once(cli
     client.force_login(world.people["network_admin"])
     other = client.get(reverse("workforce:certificate", args=[rosa.participant.pk]))
     assert other.context["c"].verify_url == ""
+
+
+def test_a_visitor_who_picked_a_language_reads_the_check_in_it(client, rosa):
+    # given an employer who switched the site to English before opening a Spanish speaker's link
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(reverse("workforce:certificate-verify", args=[rosa.token]))
+    assert response["Content-Language"] == "en"
+    assert "September 12, 2026" in response.content.decode()
+    assert response.context["c"].hours_value == "27"
