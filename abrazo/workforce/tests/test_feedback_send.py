@@ -9,11 +9,13 @@ import datetime as dt
 import re
 import uuid
 from decimal import Decimal
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -21,9 +23,20 @@ from django.utils import timezone
 from abrazo.audit.models import AccessEvent, Action
 from abrazo.consultations.tests.group_factories import GroupFactory
 from abrazo.core.submissions import AlreadySubmitted
+from abrazo.core.tests.concurrency import at_once, needs_postgresql
 from abrazo.directory.models import ConsultantProfile
 from abrazo.directory.tests.factories import ConsultantProfileFactory
-from abrazo.measures.models import Administration, AdministrationStatus, AnswerSource, Respondent, SurveyLink
+from abrazo.measures.models import (
+    Administration,
+    AdministrationStatus,
+    AnswerSource,
+    Instrument,
+    Item,
+    Respondent,
+    Scale,
+    SurveyLink,
+)
+from abrazo.measures.shipped import install
 from abrazo.workforce import feedback_services as services
 from abrazo.workforce.models import (
     Attendance,
@@ -283,3 +296,21 @@ class TestAskingAGroup:
         other = GroupFactory(facilitator=ConsultantProfileFactory(network=world.network, region=world.region_b))
         client.force_login(world.people["consultant"])
         assert client.get(reverse("workforce:feedback-send-group", kwargs={"pk": other.pk})).status_code == 404
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_people_asking_a_cohort_at_once_ask_each_participant_once(world, cohort):
+    # given the shipped instruments (a transactional test may run after another one emptied the tables)
+    install(Instrument, Item, Scale)
+
+    # when the coordinator and the admin ask about the whole cohort at the same moment
+    def ask(role: str) -> Any:
+        return services.feedback_send_cohort(actor=world.people[role], cohort=cohort)
+
+    outcomes = at_once(2, ask, prepare=lambda index: ("regional_coordinator", "network_admin")[index])
+    # then one sent the two links and the other found both waiting
+    assert connection.vendor == "postgresql"
+    reports = sorted(outcomes, key=lambda report: report.emailed)
+    assert [(report.emailed, report.waiting) for report in reports] == [(0, 2), (2, 0)], outcomes
+    assert FeedbackRequest.objects.filter(cohort=cohort).count() == 2
