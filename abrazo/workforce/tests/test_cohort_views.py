@@ -291,3 +291,29 @@ def test_where_they_work_now_form(client, world, cohorts):
     assert stale.status_code == 200
     assert "Someone else changed this record" in stale.content.decode()
     assert 'value="School district"' in stale.content.decode()
+
+
+def test_cohort_page_reads_a_full_cohort_in_a_fixed_number_of_queries(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given a cohort of nine sessions and three assignments, and the admin's session already started
+    cohort = cohort_with_sessions(network=world.network, sessions=9, assignments=3)
+    signed_in(client, world, "network_admin")
+    url = reverse("workforce:cohort-detail", args=[cohort.pk])
+    client.get(url)
+
+    def queries_with(participants: int) -> tuple[int, object]:
+        for _ in range(participants - cohort.participants.count()):
+            attend_everything(ParticipantFactory(cohort=cohort))
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        return len(captured), response
+
+    # when the page is read with 2 and then with 20 participants who attended everything
+    few, _ = queries_with(2)
+    many, response = queries_with(20)
+    # then the number of queries does not grow with the participants
+    assert many == few <= 20
+    assert [row.check.complete for row in response.context["o"].participants] == [True] * 20
+    assert response.context["o"].total_hours == D(27)
