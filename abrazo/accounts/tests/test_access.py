@@ -21,7 +21,7 @@ from abrazo.directory.models import Program
 CHECKED_AGAINST: dict[str, tuple[str, ...]] = {
     "cohort.view": ("workforce.cohort",),
     "cohort.manage": ("workforce.cohort", "workforce.participant"),
-    "application.review": ("workforce.application",),
+    "application.review": ("workforce.application", "workforce.cohort"),
     "participant.view": ("workforce.participant",),
     "competency.manage": ("workforce.competencydomain",),
     "competency.view": ("workforce.competencyassessment",),
