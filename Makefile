@@ -48,7 +48,8 @@ test-browser: install messages
 MYPY_TARGETS = $(wildcard abrazo/*/services.py abrazo/*/selectors.py abrazo/*/engine.py abrazo/*/metrics.py \
 	abrazo/*/suppression.py abrazo/*/scoring.py abrazo/*/outcomes.py abrazo/*/redcap.py abrazo/*/branching.py \
 	abrazo/*/counts.py abrazo/*/rollup.py abrazo/*/warnings.py abrazo/*/imports.py abrazo/*/timeliness.py abrazo/workforce/*_services.py abrazo/workforce/*_selectors.py \
-	abrazo/workforce/languages.py abrazo/workforce/capacity.py) \
+	abrazo/workforce/languages.py abrazo/workforce/capacity.py abrazo/workforce/completion.py abrazo/workforce/certificates.py \
+	abrazo/workforce/growth.py abrazo/workforce/endorsement.py abrazo/workforce/feedback_stats.py) \
 	abrazo/accounts/access.py abrazo/accounts/middleware.py \
 	abrazo/directory/demo.py abrazo/core/widgets.py abrazo/core/listing.py abrazo/core/concurrency.py \
 	abrazo/core/pagination.py
