@@ -64,6 +64,18 @@ def claim_submission(*, owner: str, key: UUID | None, model: type[M]) -> None:
     raise AlreadySubmitted(existing)
 
 
+def submitted_pk(*, owner: str, key: UUID | None) -> str | None:
+    """The primary key (as text) of what an earlier submit of this key created or changed, or None when the
+    key was never claimed, or was claimed by a submit that has not finished (or recorded nothing).
+
+    For a second click whose target is gone (a delete already done): the view can still point the person
+    at what the first click changed."""
+    if key is None:
+        return None
+    remembered = cache.get(_cache_key(owner, key))
+    return str(remembered) if remembered else None
+
+
 def remember_submission(*, owner: str, key: UUID | None, obj: models.Model) -> None:
     """Record what the claimed key created, so that a second submit can be pointed at it."""
     if key is not None:

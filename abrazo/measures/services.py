@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 from uuid import UUID
 
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import formats, timezone
@@ -34,8 +33,7 @@ from abrazo.audit import services as audit
 from abrazo.audit.models import Action
 from abrazo.core.concurrency import StaleEditError, save_versioned
 from abrazo.core.submissions import AlreadySubmitted as AlreadySubmitted  # re-exported for views and tests
-from abrazo.core.submissions import _cache_key as _submission_cache_key
-from abrazo.core.submissions import claim_submission, remember_submission
+from abrazo.core.submissions import claim_submission, remember_submission, submitted_pk
 from abrazo.core.tabular import Table, TableError, read_table
 from abrazo.directory.models import Network
 from abrazo.measures import entered_totals, scoring, specs
@@ -691,9 +689,7 @@ def scale_delete(*, actor: User, scale: Scale, expected_version: int,
 
 def instrument_of_submission(*, actor: User, submission_key: UUID | None) -> Instrument | None:
     """The instrument a submission already changed, for a second click on a delete whose scale is gone."""
-    if submission_key is None:
-        return None
-    instrument_id = cache.get(_submission_cache_key(_submission_owner(actor), submission_key))
+    instrument_id = submitted_pk(owner=_submission_owner(actor), key=submission_key)
     return Instrument.objects.filter(pk=instrument_id).first() if instrument_id else None
 
 
