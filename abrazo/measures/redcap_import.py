@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from abrazo.accounts import access
@@ -253,7 +253,8 @@ def import_dictionary(
 
     now = timezone.now()
     to_create: list[Item] = []
-    to_update: list[Item] = []
+    # Items to update, grouped by the fields that changed (in DICTIONARY_ITEM_FIELDS order), see below.
+    to_update: dict[tuple[str, ...], list[Item]] = {}
     to_delete: list[Any] = []
     for form in dictionary.forms:
         instrument = existing.get(form.name)
@@ -274,11 +275,12 @@ def import_dictionary(
                 counts["created"] += 1
                 continue
             values["choices"] = _keep_spanish(values["choices"], old.choices)
-            if any(getattr(old, name) != value for name, value in values.items()):
-                for name, value in values.items():
-                    setattr(old, name, value)
+            changed = tuple(name for name, value in values.items() if getattr(old, name) != value)
+            if changed:
+                for name in changed:
+                    setattr(old, name, values[name])
                 old.updated_at = now
-                to_update.append(old)
+                to_update.setdefault(changed, []).append(old)
                 counts["updated"] += 1
         leftovers = list(previous.values())  # in their old order
         if replace:
@@ -288,7 +290,7 @@ def import_dictionary(
                 if item.position != offset:
                     item.position = offset
                     item.updated_at = now
-                    to_update.append(item)
+                    to_update.setdefault(("position",), []).append(item)
         if not created and (counts["created"] or counts["updated"] or (replace and leftovers)):
             instrument.version += 1
             instrument.save(update_fields=["version", "updated_at"])
@@ -300,8 +302,7 @@ def import_dictionary(
     if to_delete:
         Item.objects.filter(pk__in=to_delete).delete()
     if to_update:
-        # Positions are unique only by convention, so the order of these writes does not matter.
-        Item.objects.bulk_update(to_update, [*DICTIONARY_ITEM_FIELDS, "updated_at"], batch_size=500)
+        _write_changes(to_update, now)
     if to_create:
         Item.objects.bulk_create(to_create, batch_size=500)
     # One ledger line per import: the network, and the instruments created or changed.
@@ -310,6 +311,24 @@ def import_dictionary(
         object_id=str(network.pk), object_ids=[instrument.pk for instrument in result.instruments],
     )
     return result
+
+
+def _write_changes(changes: dict[tuple[str, ...], list[Item]], now: Any) -> None:
+    """Write the changed fields of changed items: one bulk_update per set of changed fields, then one
+    UPDATE (per batch) of updated_at, which is the same for every item.
+
+    bulk_update builds a CASE WHEN per field and item, which Django compiles in Python at a cost that
+    grows with fields x items: writing all 21 dictionary fields and updated_at of 474 items took seconds
+    when only their labels had changed. So each item's own values go only into the fields that changed,
+    and updated_at, a constant, goes without a CASE. Positions are unique only by convention, so the
+    order of these writes does not matter.
+    """
+    for fields, items in changes.items():
+        Item.objects.bulk_update(items, fields, batch_size=500)
+    pks = [item.pk for items in changes.values() for item in items]
+    batch = connection.ops.bulk_batch_size([Item._meta.pk], pks) or len(pks)
+    for start in range(0, len(pks), batch):
+        Item.objects.filter(pk__in=pks[start:start + batch]).update(updated_at=now)
 
 
 def _free_key(key: str, taken: set[str]) -> str:

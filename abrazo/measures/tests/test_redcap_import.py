@@ -7,18 +7,22 @@ invents or misfiles a field.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from abrazo.audit.models import AccessEvent
 from abrazo.directory.tests.factories import NetworkFactory
 from abrazo.measures import redcap
 from abrazo.measures.models import Instrument, Item, Level, Respondent, Source
 from abrazo.measures.redcap_import import (
+    DICTIONARY_ITEM_FIELDS,
     DictionaryRejected,
     export_dictionary,
     humanised,
@@ -286,6 +290,102 @@ class TestReimport:
         import_dictionary(actor=None, network=network, dictionary=clean())
         import_dictionary(actor=None, network=other, dictionary=clean())
         assert OWN.filter(redcap_form="teacher_stress").count() == 2
+
+
+LONG_AGO = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+
+
+def relabelled(raw: bytes) -> bytes:
+    """A fixture dictionary with every field's label changed (as bench/redcap_dictionary_db.py does)."""
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    for cells in rows[1:]:
+        if any(cell.strip() for cell in cells):
+            cells[4] += " (edited)"  # Field Label, in both header styles
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def item_updates(queries: CaptureQueriesContext) -> list[str]:
+    table = Item._meta.db_table
+    return [query["sql"] for query in queries.captured_queries
+            if query["sql"].lstrip().upper().startswith("UPDATE") and table in query["sql"].split(" SET ")[0]]
+
+
+class TestReimportWritesOnlyWhatChanged:
+    def test_changed_labels_update_exactly_those_items(self, network):
+        # given the small dictionary imported, and every item's updated_at set to a day long ago
+        import_dictionary(actor=None, network=network, dictionary=clean())
+        OWN_ITEMS.update(updated_at=LONG_AGO)
+        columns = [*DICTIONARY_ITEM_FIELDS, "label_es", "reverse_scored", "missing_codes"]
+        before = {row["key"]: row for row in OWN_ITEMS.values("key", *columns)}
+        # when a new version relabels "upset" and "control" and changes nothing else
+        rows = changed("upset", field_label="How often upset?")
+        api = [api for api, _human in redcap.COLUMNS]
+        rows[2][api.index("field_label")] = "How often in control?"
+        with CaptureQueriesContext(connection) as queries:
+            result = import_dictionary(actor=None, network=network,
+                                       dictionary=redcap.read_dictionary(dictionary_text(rows)))
+        # then two items are counted as updated, and only they have a new updated_at
+        form = result.forms[0]
+        assert (form.items_created, form.items_updated, form.items_removed) == (0, 2, 0)
+        stamps = dict(OWN_ITEMS.values_list("key", "updated_at"))
+        assert {key for key, stamp in stamps.items() if stamp != LONG_AGO} == {"upset", "control"}
+        # and each of them differs from before in its label only
+        after = {row["key"]: row for row in OWN_ITEMS.values("key", *columns)}
+        assert after["upset"] == {**before["upset"], "label_en": "How often upset?"}
+        assert after["control"] == {**before["control"], "label_en": "How often in control?"}
+        assert {key: after[key] for key in ("record_id", "supports", "years")} == \
+            {key: before[key] for key in ("record_id", "supports", "years")}
+        # and the item UPDATEs write the label and updated_at, never the columns that did not change
+        written = " ".join(item_updates(queries))
+        assert '"label_en"' in written and '"updated_at"' in written
+        assert not [name for name in DICTIONARY_ITEM_FIELDS if name != "label_en" and f'"{name}"' in written]
+        assert Instrument.objects.get(network=network).version == 2
+
+    def test_different_changes_on_different_items_each_land(self, network):
+        # given the small dictionary imported, stamped long ago
+        import_dictionary(actor=None, network=network, dictionary=clean())
+        OWN_ITEMS.update(updated_at=LONG_AGO)
+        # when a field is inserted before "control" (control, supports and years move down one), "upset" is
+        # relabelled and "supports" gets a field note: four items change, in three different ways
+        rows = changed("upset", field_label="Upset?")
+        api = [api for api, _human in redcap.COLUMNS]
+        rows[3][api.index("field_note")] = "Tick all that apply"
+        rows.insert(2, row("calm", "yesno", "Did you feel calm?"))
+        result = import_dictionary(actor=None, network=network,
+                                   dictionary=redcap.read_dictionary(dictionary_text(rows)))
+        # then one item is created, four updated, and record_id (same place, same columns) is untouched
+        assert (result.forms[0].items_created, result.forms[0].items_updated) == (1, 4)
+        items = {item.key: item for item in OWN_ITEMS.all()}
+        assert [(key, item.position) for key, item in sorted(items.items(), key=lambda pair: pair[1].position)] \
+            == [("record_id", 1), ("upset", 2), ("calm", 3), ("control", 4), ("supports", 5), ("years", 6)]
+        assert items["record_id"].updated_at == LONG_AGO
+        assert all(items[key].updated_at > LONG_AGO for key in ("upset", "control", "supports", "years"))
+        assert (items["upset"].label_en, items["upset"].field_note) == ("Upset?", "Pick one")
+        assert (items["supports"].label_en, items["supports"].field_note) == (
+            "Which supports do you use?", "Tick all that apply")
+        assert items["years"].validation_max == "60"
+
+    def test_relabelling_every_field_of_the_largest_fixture_takes_few_queries(self, network):
+        # given the largest fixture (474 fields, 12 forms) imported
+        raw = (FIXTURES / "reproschema_hbn_dictionary.csv").read_bytes()
+        import_dictionary(actor=None, network=network, dictionary=redcap.read_dictionary(raw))
+        with CaptureQueriesContext(connection) as unchanged:
+            import_dictionary(actor=None, network=network, dictionary=redcap.read_dictionary(raw))
+        # when it is imported again with every label changed
+        with CaptureQueriesContext(connection) as queries:
+            result = import_dictionary(actor=None, network=network,
+                                       dictionary=redcap.read_dictionary(relabelled(raw)))
+        # then all 474 items are updated ...
+        assert sum(form.items_updated for form in result.forms) == 474
+        assert OWN_ITEMS.filter(instrument__network=network, label_en__endswith=" (edited)").count() == 474
+        # ... by one bulk update of the label in batches (SQLite takes at most 999 parameters, three per
+        # item: 2 queries; PostgreSQL: 1) and one of updated_at (SQLite: at most 500 ids; PostgreSQL: 1)
+        updates = item_updates(queries)
+        assert 2 <= len(updates) <= 3
+        # and besides those, only the 12 instruments' version bumps come on top of an unchanged re-import
+        assert len(queries.captured_queries) == len(unchanged.captured_queries) + len(updates) + 12
 
 
 class TestBrokenDictionary:
