@@ -26,6 +26,7 @@ class WorkforceSettingsForm(WorkforceForm):
     countable_kinds = forms.MultipleChoiceField(
         label=_("Kinds of supervision that count toward endorsement"), choices=SupervisionKind.choices,
         widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one kind of supervision that counts.")},
     )
     completion_percent = forms.IntegerField(
         label=_("Share of session hours a cohort participant must attend to complete (%)"), min_value=0,
@@ -43,6 +44,14 @@ class WorkforceSettingsForm(WorkforceForm):
             "loaded_at": current.updated_at.isoformat(),
         }
         super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, second = data.get("endorsement_hours_first"), data.get("endorsement_hours_second")
+        if first is not None and second is not None and second < first:
+            self.add_error("endorsement_hours_second",
+                           _("The second level needs at least as many hours as the first."))
+        return data
 
     def to_data(self) -> SettingsData:
         data = self.cleaned_data

@@ -27,6 +27,7 @@ from abrazo.workforce import supervision_services as services
 from abrazo.workforce.models import SupervisionFormat, SupervisionKind, SupervisionStatus
 from abrazo.workforce.selectors import workforce_settings_for
 from abrazo.workforce.supervision_forms import ReturnForm, SignOffForm, SupervisionFilterForm, SupervisionForm
+from abrazo.workforce.templatetags.workforce_hours import format_hours
 
 SUPERVISION_VIEW, SUPERVISION_LOG, SUPERVISION_SIGN_OFF = "supervision.view", "supervision.log", "supervision.sign_off"
 TEAM_VIEW = "team.view"
@@ -205,7 +206,7 @@ def supervision_sign_off(request: HttpRequest, pk: UUID) -> HttpResponse:
         else:
             if signed:
                 messages.success(request, _("Signed off: %(hours)s hours now count toward endorsement.")
-                                 % {"hours": log.hours})
+                                 % {"hours": format_hours(log.hours)})
             else:
                 messages.info(request, _("This log was already signed off."))
             return redirect(_detail_url(log))
@@ -258,7 +259,7 @@ def supervision_sign_off_bulk(request: HttpRequest) -> HttpResponse:
             hours = sum(log.hours for log in result.signed)
             messages.success(request, ngettext(
                 "%(count)d log signed off (%(hours)s hours).", "%(count)d logs signed off (%(hours)s hours).",
-                len(result.signed)) % {"count": len(result.signed), "hours": hours})
+                len(result.signed)) % {"count": len(result.signed), "hours": format_hours(hours)})
         if result.already:
             messages.info(request, ngettext(
                 "%(count)d log was already signed off.", "%(count)d logs were already signed off.",

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import factory
 from django.utils import timezone
 
+from abrazo.accounts.models import Role
+from abrazo.accounts.tests.factories import make_person
 from abrazo.workforce.models import SupervisionFormat, SupervisionKind, SupervisionLog, SupervisionStatus
+
+
+def a_supervisor(network: Any) -> Any:
+    """Someone holding the supervisor role in the network (for consultants without one on their profile)."""
+    return make_person(network, Role.SUPERVISOR, mfa=False)
 
 
 class SupervisionLogFactory(factory.django.DjangoModelFactory):
@@ -19,11 +27,7 @@ class SupervisionLogFactory(factory.django.DjangoModelFactory):
 
     supervisee = factory.SubFactory("abrazo.directory.tests.factories.ConsultantProfileFactory")
     network = factory.SelfAttribute("supervisee.network")
-    supervisor = factory.LazyAttribute(
-        lambda log: log.supervisee.supervisor
-        or __import__("abrazo.accounts.tests.factories", fromlist=["make_person"]).make_person(
-            log.supervisee.network, "supervisor", mfa=False)
-    )
+    supervisor = factory.LazyAttribute(lambda log: log.supervisee.supervisor or a_supervisor(log.supervisee.network))
     held_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=7))
     kind = SupervisionKind.REFLECTIVE
     format = SupervisionFormat.INDIVIDUAL
