@@ -11,6 +11,7 @@ installing anything first.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -69,7 +70,7 @@ def _spanish() -> bool:
     return (get_language() or "en").startswith("es")
 
 
-def label_domains(domains: list[CompetencyDomain]) -> None:
+def label_domains(domains: Sequence[CompetencyDomain]) -> None:
     """Give each domain `label` and `about`: its name and description in the reader's language (the other
     language when that one is empty)."""
     spanish = _spanish()
