@@ -32,7 +32,7 @@ from abrazo.audit.models import Action
 from abrazo.core.concurrency import save_versioned
 from abrazo.core.submissions import AlreadySubmitted as AlreadySubmitted  # re-exported for views and tests
 from abrazo.core.submissions import claim_submission, remember_submission
-from abrazo.measures import branching, scoring, specs
+from abrazo.measures import branching, entered_totals, scoring, specs
 from abrazo.measures.models import (
     Administration,
     AdministrationStatus,
@@ -73,6 +73,7 @@ class Problem:
     TOO_LONG = "too_long"
     INVALID = "invalid"
     CONSENT_REQUIRED = "consent_required"
+    TOTAL_MISMATCH = "total_mismatch"  # a scores-only total typed that is not the sum of its subscales
 
 
 CONSENT_KEY = "respondent_consent"  # the "item" a missing consent is reported against
@@ -94,11 +95,12 @@ class AnswerProblem:
     maximum: float | None = None
     allowed: tuple[str, ...] = ()
     whole_numbers: bool = False
+    expected: float | None = None  # a total's sum of its subscales
+    parts: tuple[tuple[str, str], ...] = ()  # the subscales a total adds up: (English, Spanish) names
 
     @property
     def label(self) -> str:
-        spanish = (get_language() or "en").startswith("es")
-        return (self.label_es if spanish and self.label_es else self.label_en) or self.item
+        return _in_reader_language(self.label_en, self.label_es) or self.item
 
     def message(self) -> str:
         name = _short(self.label)
@@ -129,6 +131,13 @@ class AnswerProblem:
             return _("“%(item)s”: the answer is too long.") % values
         if self.code == Problem.CONSENT_REQUIRED:
             return _("Confirm that the respondent agreed to answer.")
+        if self.code == Problem.TOTAL_MISMATCH:
+            # The entry form's own wording for the same refusal (one string to translate).
+            return _("“%(total)s” is %(typed)s, but the scores it adds up (%(parts)s) come to %(expected)s. Correct "
+                     "the total or those scores, or leave the total empty to have it added up.") % {
+                "total": name, "typed": values["value"],
+                "parts": ", ".join(_in_reader_language(english, spanish) for english, spanish in self.parts),
+                "expected": entered_totals.number_text(self.expected or 0.0)}
         return _("“%(item)s”: “%(value)s” is not a valid answer.") % values
 
 
@@ -146,6 +155,11 @@ class AnswersRejected(ValidationError):
         for problem in self.problems:
             found.setdefault(problem.item, []).append(problem)
         return found
+
+
+def _in_reader_language(english: str, spanish: str) -> str:
+    spanish_reader = (get_language() or "en").startswith("es")
+    return spanish if spanish_reader and spanish else english
 
 
 def _short(text: str, limit: int = 120) -> str:
@@ -312,16 +326,53 @@ class CheckedAnswers:
     problems: tuple[AnswerProblem, ...]
 
 
-def check_answers(instrument: Instrument, answers: Mapping[str, Any], *, spec: scoring.InstrumentSpec,
+def _unscored_engine_items(items: Sequence[Item]) -> dict[str, scoring.Item]:
+    """The engine's view of the items of an instrument with no scale yet, as `specs.build_spec` would give it
+    with one (a slider keeps its range). An item the engine cannot read is judged by its own field alone:
+    nothing scores it."""
+    found: dict[str, scoring.Item] = {}
+    for item in items:
+        try:
+            converted = specs.scoring_item(item)
+        except scoring.SpecError:
+            continue
+        if converted is not None:
+            found[item.key] = converted
+    return found
+
+
+def scoring_spec(instrument: Instrument, items: Sequence[Item],
+                 scales: Sequence[Scale]) -> scoring.InstrumentSpec | None:
+    """What the answers are scored with, or None when the instrument has no scale yet (a REDCap instrument
+    starts with none): its answers are then kept, judged by their items alone, with no scores."""
+    if not scales:
+        return None
+    return specs.build_spec(instrument, items, scales)
+
+
+def check_answers(instrument: Instrument, answers: Mapping[str, Any], *, spec: scoring.InstrumentSpec | None,
                   items: Sequence[Item] | None = None, scales: Sequence[Scale] | None = None) -> CheckedAnswers:
-    """Every problem with the answers, and the answers as they would be stored (pure of writes)."""
+    """Every problem with the answers, and the answers as they would be stored (pure of writes).
+
+    `spec` is `scoring_spec(...)`: None for an instrument with no scale. A scores-only total that is the sum
+    of its subscales (`Scale.sum_of`) is added up when left blank and refused when typed and different, so
+    the entry form, a survey link and a REDCap import treat it alike."""
     items = list(items if items is not None else instrument.items.all())
     scales = list(scales if scales is not None else instrument.scales.all())
     problems: list[AnswerProblem] = []
     cleaned: dict[str, Any] = {}
     if instrument.scores_only:
-        entered_by_key = {entered.key: entered for entered in spec.entered}
+        entered_by_key = {entered.key: entered for entered in spec.entered} if spec is not None else {}
         scale_by_key = {scale.key: scale for scale in scales if scale.kind == ScaleKind.ENTERED}
+        totals = {scale.key: list(scale.sum_of) for scale in scales if scale.kind == ScaleKind.ENTERED and scale.sum_of}
+        answers, mismatches = entered_totals.fill_totals(totals, answers)
+        names = {scale.key: (scale.name_en, scale.name_es) for scale in scales}
+        for mismatch in mismatches:
+            total = scale_by_key[mismatch.key]
+            problems.append(AnswerProblem(
+                item=total.key, code=Problem.TOTAL_MISMATCH, value=mismatch.typed, label_en=total.name_en,
+                label_es=total.name_es, expected=mismatch.expected,
+                parts=tuple(names.get(key, (key, "")) for key in totals[mismatch.key])))
         for key, value in answers.items():
             if key not in scale_by_key:
                 problems.append(AnswerProblem(item=str(key), code=Problem.UNKNOWN_ITEM, value=value))
@@ -336,7 +387,7 @@ def check_answers(instrument: Instrument, answers: Mapping[str, Any], *, spec: s
             cleaned[key] = _number_text(number) if number is not None and problem is None else text
         return CheckedAnswers(cleaned, tuple(problems))
     by_key = {item.key: item for item in items}
-    engine_items = {item.key: item for item in spec.items}
+    engine_items = {item.key: item for item in spec.items} if spec is not None else _unscored_engine_items(items)
     for key, value in answers.items():
         if key not in by_key:
             problems.append(AnswerProblem(item=str(key), code=Problem.UNKNOWN_ITEM, value=value))
@@ -420,7 +471,7 @@ def administration_record_answers(
     instrument = current.instrument
     items = list(instrument.items.all())
     scales = list(instrument.scales.select_related("norm_table").all())
-    spec = specs.build_spec(instrument, items, scales)
+    spec = scoring_spec(instrument, items, scales)
     checked = check_answers(instrument, answers, spec=spec, items=items, scales=scales)
     problems = list(checked.problems)
     if (source in (AnswerSource.FORM, AnswerSource.LINK) and needs_consent(current)
@@ -429,15 +480,18 @@ def administration_record_answers(
     if problems:
         raise AnswersRejected(problems)
     day = completed_on or timezone.localdate()
-    try:
-        scores = specs.score_administration(instrument, checked.answers, spec=spec,
-                                            age_months=_age_months(current, day))
-    except scoring.AnswerError as error:  # the checks above mirror the engine's; this is the last guard
-        raise AnswersRejected([AnswerProblem(item=error.item, code=Problem.OUT_OF_RANGE, value=error.value,
-                                             minimum=error.minimum, maximum=error.maximum,
-                                             whole_numbers=error.whole_numbers)]) from error
+    stored_scores: dict[str, dict[str, Any]] = {}  # nothing to score until the instrument has a scale
+    if spec is not None:
+        try:
+            scores = specs.score_administration(instrument, checked.answers, spec=spec,
+                                                age_months=_age_months(current, day))
+        except scoring.AnswerError as error:  # the checks above mirror the engine's; this is the last guard
+            raise AnswersRejected([AnswerProblem(item=error.item, code=Problem.OUT_OF_RANGE, value=error.value,
+                                                 minimum=error.minimum, maximum=error.maximum,
+                                                 whole_numbers=error.whole_numbers)]) from error
+        stored_scores = scores_as_stored(scores)
     was_completed = current.status == AdministrationStatus.COMPLETED
-    current.answers, current.scores = checked.answers, scores_as_stored(scores)
+    current.answers, current.scores = checked.answers, stored_scores
     current.status, current.completed_on = AdministrationStatus.COMPLETED, day
     current.language = language if language in LANGUAGES else current.language
     current.source, current.respondent_consent = source, respondent_consent

@@ -232,3 +232,36 @@ class TestScoresOnlyTotals:
         rating.refresh_from_db()
         assert rating.answers == {"social": "20", "total": "50"}
         assert rating.scores["emotion"]["reason"] == "not_entered"
+
+    def test_a_disagreeing_total_is_reported_once(self, client, world, rating):
+        # given the service now refuses a disagreeing total too, behind the form's own check
+        signed_in(client, world, "consultant")
+        response = client.post(enter_url(rating), posted(rating, social="20", emotion="15", total="36"))
+        # then the total's field holds the refusal once, not once from each (the page's summary repeats it)
+        assert response.status_code == 200
+        assert [str(error) for error in response.context["form"].errors["answer__total"]] == [
+            "“Total” is 36, but the scores it adds up (Social, Emotion) come to 35. Correct the total or those "
+            "scores, or leave the total empty to have it added up."]
+        assert response.content.decode().count("come to 35.") == 2  # the summary at the top, and by the field
+
+
+class TestInstrumentWithoutScales:
+    def test_the_entry_form_of_an_instrument_with_no_scale_saves(self, client, world, episode):
+        # given an instrument brought in from REDCap with two items and no scale yet
+        instrument = InstrumentFactory(network=world.network, name_en="Imported survey")
+        for position in range(2):
+            ItemFactory(instrument=instrument, key=f"mood_{position}", position=position,
+                        label_en=f"Mood question {position}")
+        administration = AdministrationFactory(episode=episode, instrument=instrument,
+                                               respondent_role=Respondent.TEACHER)
+        signed_in(client, world, "consultant")
+        assert client.get(enter_url(administration)).content.decode().count('name="answer__mood_') == 2 * 5
+        # when the consultant enters the answers
+        response = client.post(enter_url(administration), posted(administration, mood_0="3", mood_1="1"))
+        # then they are recorded with no scores, and the measure's page shows them
+        assert response.status_code == 302
+        administration.refresh_from_db()
+        assert administration.status == AdministrationStatus.COMPLETED
+        assert administration.answers == {"mood_0": "3", "mood_1": "1"} and administration.scores == {}
+        detail = client.get(response["Location"])
+        assert detail.status_code == 200 and "Mood question 1" in detail.content.decode()

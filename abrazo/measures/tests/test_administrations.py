@@ -34,6 +34,7 @@ from abrazo.measures.tests.factories import (
     EnteredScaleFactory,
     InstrumentFactory,
     ItemFactory,
+    LicensedInstrumentFactory,
     ScaleFactory,
 )
 
@@ -231,6 +232,147 @@ class TestRecordingAnswers:
         services.administration_cancel(actor=consultant, administration=administration, expected_version=1)
         with pytest.raises(ValidationError):
             record(consultant, administration, GOOD)
+
+
+@pytest.fixture
+def rating(world, episode):
+    """A licensed rating entered by scores only: two 0-40 subscales and a 0-80 total that is their sum."""
+    instrument = LicensedInstrumentFactory(network=world.network, name_en="Protective factors")
+    for position, (key, english, spanish) in enumerate([("social", "Social", "Relaciones"),
+                                                         ("emotion", "Emotion", "Emociones")]):
+        EnteredScaleFactory(instrument=instrument, key=key, name_en=english, name_es=spanish, position=position,
+                            score_min=0, score_max=40)
+    EnteredScaleFactory(instrument=instrument, key="total", name_en="Total", name_es="Total general", position=2,
+                        score_min=0, score_max=80, sum_of=["social", "emotion"],
+                        bands=[{"label_en": "Need", "low": 0, "high": 39},
+                               {"label_en": "Typical", "low": 40, "high": 80}])
+    return AdministrationFactory(episode=episode, instrument=instrument, respondent_role=Respondent.TEACHER)
+
+
+def record_from(source, administration, answers):
+    """Answers that arrive with no one signed in: a survey link (consent given) or a REDCap import."""
+    consent = True if source == AnswerSource.LINK else None
+    return services.administration_record_answers(actor=None, administration=administration, answers=answers,
+                                                  language="en", source=source, respondent_consent=consent)
+
+
+class TestScoresOnlyTotals:
+    """A total that is the sum of its subscales, judged the same whichever way the scores arrive."""
+
+    @pytest.mark.parametrize("source", [AnswerSource.LINK, AnswerSource.REDCAP])
+    @pytest.mark.parametrize("blank", [{}, {"total": ""}, {"total": None}])
+    def test_a_blank_or_missing_total_is_added_up(self, rating, source, blank):
+        # given the subscales and no total (left out, or an empty cell)
+        saved = record_from(source, rating, {"social": "22.5", "emotion": "19", **blank})
+        # then the total is 22.5 + 19 = 41.5, stored as if typed, scored and banded Typical (40-80)
+        assert saved.answers == {"social": "22.5", "emotion": "19", "total": "41.5"}
+        assert (saved.scores["total"]["raw"], saved.scores["total"]["band"]) == (41.5, "Typical")
+        assert saved.status == AdministrationStatus.COMPLETED
+
+    def test_a_total_that_agrees_is_kept_despite_binary_noise(self, rating):
+        # given 20.1 + 15.2, which a computer adds to 35.300000000000004, and a typed 35.3
+        saved = record_from(AnswerSource.REDCAP, rating, {"social": "20.1", "emotion": "15.2", "total": "35.3"})
+        # then it agrees
+        assert saved.answers["total"] == "35.3" and saved.scores["total"]["raw"] == 35.3
+
+    @pytest.mark.parametrize("source", [AnswerSource.LINK, AnswerSource.REDCAP])
+    def test_a_total_that_disagrees_is_refused_naming_the_sum(self, rating, source):
+        # given subscales of 20 and 15 and a total typed as 36
+        with pytest.raises(AnswersRejected) as rejected:
+            record_from(source, rating, {"social": "20", "emotion": "15", "total": "36"})
+        # then the total is refused, with the sum the subscales come to (20 + 15 = 35), in the form's words
+        [problem] = rejected.value.problems
+        assert (problem.item, problem.code, problem.value, problem.expected) == ("total", Problem.TOTAL_MISMATCH,
+                                                                                 "36", 35.0)
+        assert problem.message() == ("“Total” is 36, but the scores it adds up (Social, Emotion) come to 35. Correct "
+                                     "the total or those scores, or leave the total empty to have it added up.")
+        rating.refresh_from_db()
+        assert rating.status == AdministrationStatus.SCHEDULED and rating.answers == {} and rating.scores == {}
+
+    def test_the_refusal_names_the_scores_in_the_readers_language(self, rating):
+        from django.utils import translation
+
+        with pytest.raises(AnswersRejected) as rejected:
+            record_from(AnswerSource.REDCAP, rating, {"social": "20", "emotion": "15.5", "total": "30"})
+        with translation.override("es"):
+            message = rejected.value.problems[0].message()
+        assert "Total general" in message and "Relaciones, Emociones" in message and "35.5" in message
+
+    def test_a_disagreeing_total_is_reported_with_the_other_problems(self, rating):
+        # given a subscale above its 40 and a total that is not 45 + 15 = 60
+        with pytest.raises(AnswersRejected) as rejected:
+            record_from(AnswerSource.LINK, rating, {"social": "45", "emotion": "15", "total": "50"})
+        # then both are reported at once
+        assert {(p.item, p.code) for p in rejected.value.problems} == {("social", Problem.OUT_OF_RANGE),
+                                                                        ("total", Problem.TOTAL_MISMATCH)}
+
+    def test_with_a_subscale_missing_the_total_is_neither_added_up_nor_checked(self, rating):
+        # the licensee may prorate: nothing can be said about a total with a subscale missing
+        saved = record_from(AnswerSource.REDCAP, rating, {"social": "20", "emotion": "", "total": "50"})
+        assert saved.answers == {"social": "20", "total": "50"}
+        assert saved.scores["total"]["raw"] == 50.0 and saved.scores["emotion"]["reason"] == "not_entered"
+        blank = record_from(AnswerSource.REDCAP, rating, {"social": "20"})
+        assert blank.answers == {"social": "20"} and blank.scores["total"]["reason"] == "not_entered"
+
+
+@pytest.fixture
+def unscored(world):
+    """An instrument as a REDCap dictionary brings it: items, and no scale yet."""
+    instrument = InstrumentFactory(network=world.network, name_en="Imported survey", redcap_form="imported_survey")
+    ItemFactory(instrument=instrument, key="mood", position=1, label_en="Mood", required=True)
+    ItemFactory(instrument=instrument, key="calm", position=2, field_type="slider", choices=[], score_min=None,
+                score_max=None, label_en="Calm")
+    ItemFactory(instrument=instrument, key="comment", position=3, field_type="notes", choices=[], score_min=None,
+                score_max=None, label_en="Comment")
+    return instrument
+
+
+class TestInstrumentWithoutScales:
+    def test_answers_are_recorded_with_no_scores(self, consultant, episode, unscored):
+        # given an administration of an instrument with no scale
+        administration = AdministrationFactory(episode=episode, instrument=unscored)
+        # when the consultant records answers
+        saved = record(consultant, administration, {"mood": "3", "calm": "70", "comment": "Settled in"})
+        # then they are kept, completed and audited, with nothing to score
+        assert saved.answers == {"mood": "3", "calm": "70", "comment": "Settled in"}
+        assert saved.scores == {} and saved.status == AdministrationStatus.COMPLETED
+        assert AccessEvent.objects.filter(object_id=str(saved.pk), action=Action.CREATE).count() == 1
+
+    def test_answers_are_still_judged_by_their_items(self, consultant, episode, unscored):
+        # given a choice not offered, a slider beyond REDCap's 0-100 and the required item left out
+        administration = AdministrationFactory(episode=episode, instrument=unscored)
+        with pytest.raises(AnswersRejected) as rejected:
+            record(consultant, administration, {"calm": "150", "other": "1"})
+        assert {(p.item, p.code) for p in rejected.value.problems} == {
+            ("calm", Problem.OUT_OF_RANGE), ("mood", Problem.REQUIRED), ("other", Problem.UNKNOWN_ITEM)}
+        with pytest.raises(AnswersRejected) as rejected:
+            record(consultant, administration, {"mood": "7"})
+        assert [(p.item, p.code) for p in rejected.value.problems] == [("mood", Problem.NOT_A_CHOICE)]
+
+    def test_a_redcap_record_file_imports_with_no_scores(self, world, unscored):
+        # given two children's records of the instrument, as REDCap exports them
+        from abrazo.measures import record_import
+
+        for code in ("C-1", "C-2"):
+            EpisodeFactory(program=world.program_a, child=True, child_code=code)
+        dictionary, records = record_import.read_upload(unscored, (
+            b"record_id,redcap_event_name,mood,calm,comment,imported_survey_complete\n"
+            b"C-1,baseline_arm_1,3,70,fine,2\n"
+            b"C-2,baseline_arm_1,1,,,2\n"))
+        assert records.errors == []
+        # when the network admin imports it
+        chosen = record_import.Mapping(id_column="record_id", key_kind=record_import.KeyKind.CHILD_CODE,
+                                       program=world.program_a, events={"baseline_arm_1": Timepoint.PRE})
+        done = record_import.import_records(
+            actor=world.people["network_admin"], network=world.network, instrument=unscored, dictionary=dictionary,
+            records=records, mapping=chosen)
+        # then both are recorded through the answers service, with their answers and no scores
+        assert len(done) == 2
+        stored = {a.episode.child_code: a for a in Administration.objects.filter(instrument=unscored)}
+        assert stored["C-1"].answers == {"mood": "3", "calm": "70", "comment": "fine"}
+        assert stored["C-2"].answers == {"mood": "1"}
+        assert all(a.scores == {} and a.status == AdministrationStatus.COMPLETED and a.source == AnswerSource.REDCAP
+                   for a in stored.values())
 
 
 class TestScheduling:
