@@ -42,7 +42,8 @@ Published (suppressed) version, for evaluators and for staff previewing it (DOMA
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+import hashlib
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from abrazo.equity import suppression
@@ -137,6 +138,13 @@ def works_in_field(person: Person) -> bool:
 # --- a system of counts and the relations between them -------------------------------------------------
 
 
+# Suppression is deterministic: the same counts and relations always hide the same cells. On a state's forty
+# cohorts it is the costliest step of the report (about a second), so callers may keep its answer, keyed by a
+# fingerprint of everything it depends on; bump the version when the suppression rules change.
+SUPPRESSION_VERSION = 1
+Remember = Callable[[str, Callable[[], list[int]]], list[int]]
+
+
 class _System:
     """Named counts and the additive relations a reader knows between them, suppressed together."""
 
@@ -154,10 +162,21 @@ class _System:
         if members:
             self.relations.append(suppression.Relation(self.index[total], members))
 
-    def hidden(self, *, exact: bool, high: int) -> set[Hashable]:
+    def fingerprint(self, high: int) -> str:
+        """What the suppressed cells depend on: the threshold, the counts and the relations, in order."""
+        text = repr((SUPPRESSION_VERSION, high, self.values, [(r.total, r.parts) for r in self.relations]))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def hidden(self, *, exact: bool, high: int, remember: Remember | None = None) -> set[Hashable]:
+        """The keys of the cells to hide (none for exact sight). `remember(fingerprint, compute)` may return a
+        kept answer instead of computing it again."""
         if exact:
             return set()
-        positions = suppression.suppress(self.values, self.relations, high=high)
+
+        def compute() -> list[int]:
+            return sorted(suppression.suppress(self.values, self.relations, high=high))
+
+        positions = set(remember(self.fingerprint(high), compute) if remember is not None else compute())
         return {key for key, position in self.index.items() if position in positions}
 
 
@@ -358,10 +377,11 @@ def _work_row(published: _Published, row: str, label: str) -> WorkRow:
 def cohort_figures(
     cohorts: Sequence[Cohort], applicants: Sequence[Person], participants: Sequence[Person], *, exact: bool,
     high: int = suppression.DEFAULT_HIGH, hidden_label: str = "hidden", overall_label: str = "All cohorts",
+    remember: Remember | None = None,
 ) -> CohortFigures:
     """Composition, completion and workplaces of the cohorts' people, exact or suppressed (module docstring).
 
-    People of a cohort not in `cohorts` are ignored."""
+    People of a cohort not in `cohorts` are ignored. `remember`: see _System.hidden."""
     keys = {cohort.key for cohort in cohorts}
     applicants = [person for person in applicants if person.cohort in keys]
     participants = [person for person in participants if person.cohort in keys]
@@ -374,8 +394,10 @@ def cohort_figures(
     _composition_keys(participant_system, participants, cohorts, PARTICIPANTS)
     _participant_keys(participant_system, participants, cohorts)
     published = {
-        APPLICANTS: _Published(applicant_system, applicant_system.hidden(exact=exact, high=high), hidden_label),
-        PARTICIPANTS: _Published(participant_system, participant_system.hidden(exact=exact, high=high), hidden_label),
+        APPLICANTS: _Published(applicant_system, applicant_system.hidden(exact=exact, high=high, remember=remember),
+                               hidden_label),
+        PARTICIPANTS: _Published(participant_system,
+                                 participant_system.hidden(exact=exact, high=high, remember=remember), hidden_label),
     }
 
     composition = {}
@@ -502,10 +524,29 @@ def gap_for(requests: int, consultants: int, threshold: float | None) -> str:
     return ""
 
 
-def _speakers(suppliers: Sequence[Supplier], language: str, counties: frozenset[str]) -> int:
-    return sum(1 for supplier in suppliers
-               if (language == ALL_LANGUAGES or language in supplier.languages)
-               and not counties.isdisjoint(supplier.counties))
+class _Speakers:
+    """Who speaks what where, indexed once: for each language (and ALL_LANGUAGES), county -> supplier numbers."""
+
+    def __init__(self, suppliers: Sequence[Supplier]) -> None:
+        self.by_language: dict[str, dict[str, set[int]]] = {}
+        self.speak: dict[str, int] = {}
+        for number, supplier in enumerate(suppliers):
+            for language in (*set(supplier.languages), ALL_LANGUAGES):
+                self.speak[language] = self.speak.get(language, 0) + 1
+                counties = self.by_language.setdefault(language, {})
+                for county in supplier.counties:
+                    counties.setdefault(county, set()).add(number)
+
+    def serving(self, language: str, counties: Iterable[str]) -> int:
+        """Suppliers who speak the language and serve at least one of the counties (each counted once)."""
+        found: set[int] = set()
+        by_county = self.by_language.get(language, {})
+        for county in counties:
+            found |= by_county.get(county, set())
+        return len(found)
+
+    def speaking(self, language: str) -> int:
+        return self.speak.get(language, 0)
 
 
 def coverage(
@@ -538,25 +579,28 @@ def coverage(
     others = sorted((code for code in volume if code != SPANISH), key=lambda code: (-volume[code], code))
     order = [ALL_LANGUAGES, SPANISH, *others]
 
-    def requests_in(area_counties: frozenset[str] | None, language: str) -> int:
-        return sum(count for (county, code), count in by_county.items()
-                   if (area_counties is None or county in area_counties)
-                   and (language == ALL_LANGUAGES or code == language))
+    consultant_index, graduate_index = _Speakers(consultants), _Speakers(graduates)
+    by_language: dict[str, int] = {}
+    for (_county, code), count in by_county.items():
+        by_language[code] = by_language.get(code, 0) + count
+
+    def requests_in(area_counties: frozenset[str], language: str) -> int:
+        if language == ALL_LANGUAGES:
+            return sum(count for (county, _code), count in by_county.items() if county in area_counties)
+        return sum(by_county.get((county, language), 0) for county in area_counties)
 
     def lines_for(area_counties: frozenset[str] | None) -> list[CoverageLine]:
         """The area's lines; None stands for the whole network (every request, every consultant)."""
         lines = []
         for language in order:
             if area_counties is None:
-                requests = requests_total if language == ALL_LANGUAGES else requests_in(None, language)
-                speakers = consultants_total if language == ALL_LANGUAGES else sum(
-                    1 for supplier in consultants if language in supplier.languages)
-                graduates_count = sum(1 for supplier in graduates
-                                      if language == ALL_LANGUAGES or language in supplier.languages)
+                requests = requests_total if language == ALL_LANGUAGES else by_language.get(language, 0)
+                speakers = consultants_total if language == ALL_LANGUAGES else consultant_index.speaking(language)
+                graduates_count = graduate_index.speaking(language)
             else:
                 requests = requests_in(area_counties, language)
-                speakers = _speakers(consultants, language, area_counties)
-                graduates_count = _speakers(graduates, language, area_counties)
+                speakers = consultant_index.serving(language, area_counties)
+                graduates_count = graduate_index.serving(language, area_counties)
             graduates_shown = (Count(graduates_count) if exact or not suppression.is_primary(graduates_count, high=high)
                                else Count(None, hidden_label))
             lines.append(CoverageLine(

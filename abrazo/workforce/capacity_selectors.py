@@ -18,12 +18,15 @@ of the report or its export is audited with the network and the parameters (no p
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
+from django.core.cache import cache
+from django.db.models import CharField
 from django.db.models import Count as CountOf
+from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -177,13 +180,20 @@ class CapacityReport:
         return self.network.exact and not self.exact
 
 
+def _key(field: str) -> Cast:
+    """An id read as text. The rows of a state's report carry some 20,000 ids that only join rows to each other:
+    reading them as text skips building a UUID for each (the text's form differs by database, but every key of
+    one report is read the same way)."""
+    return Cast(field, output_field=CharField())
+
+
 def _cohorts(user: Any, network: NetworkChoice, filters: Filters) -> list[capacity.Cohort]:
     queryset = access.visible(user, REPORT, Cohort.objects.filter(network_id=network.id))
     if filters.cohort_ids:
         queryset = queryset.filter(pk__in=filters.cohort_ids)
     # Oldest first, so that the rows read as the network's history.
-    return [capacity.Cohort(key=str(pk), name=name)
-            for pk, name in queryset.order_by("starts_on", "name").values_list("pk", "name")]
+    return [capacity.Cohort(key=key, name=name)
+            for key, name in queryset.order_by("starts_on", "name").values_list(_key("pk"), "name")]
 
 
 def _codes_by(rows: Any) -> dict[Any, tuple[str, ...]]:
@@ -194,41 +204,41 @@ def _codes_by(rows: Any) -> dict[Any, tuple[str, ...]]:
 
 
 def _applicants(user: Any, network: NetworkChoice, cohort_keys: Sequence[str]) -> tuple[
-        list[capacity.Person], dict[UUID, tuple[str, ...]]]:
-    """Every application to the cohorts, and the languages of each (participants fall back on them)."""
+        list[capacity.Person], dict[str, tuple[str, ...]]]:
+    """Every application to the cohorts, and the languages of each, read or not (participants fall back on them)."""
     queryset = access.visible(user, REPORT, Application.objects.filter(network_id=network.id,
                                                                        cohort_id__in=cohort_keys))
     spoken = _codes_by(Application.languages.through.objects.filter(application__in=queryset.values("pk"))
-                       .values_list("application_id", "language_id"))
-    people = [
-        capacity.Person(cohort=str(cohort_id), race=race or capacity.NOT_REPORTED, languages=spoken.get(pk, ()),
-                        other_languages=other or "")
-        for pk, cohort_id, race, other in queryset.order_by().values_list("pk", "cohort_id", "race_ethnicity",
-                                                                           "other_languages")
-    ]
-    return people, spoken
+                       .values_list(_key("application_id"), "language_id"))
+    people, every = [], {}
+    for pk, cohort_id, race, other in queryset.order_by().values_list(_key("pk"), _key("cohort_id"),
+                                                                       "race_ethnicity", "other_languages"):
+        every[pk] = spoken.get(pk, ())
+        people.append(capacity.Person(cohort=cohort_id, race=race or capacity.NOT_REPORTED,
+                                      languages=every[pk], other_languages=other or ""))
+    return people, every
 
 
 @dataclass(frozen=True)
 class _Profiles:
-    languages: dict[UUID, tuple[str, ...]]
-    counties: dict[UUID, tuple[str, ...]]
+    languages: dict[str, tuple[str, ...]]  # by profile key (_key)
+    counties: dict[str, tuple[str, ...]]
 
 
 def _consultants(user: Any, network: NetworkChoice) -> _Profiles:
     """The languages and counties of every active consultant of the network (3 queries)."""
     queryset = access.visible(user, REPORT, ConsultantProfile.objects.filter(network_id=network.id, is_active=True))
-    ids = list(queryset.order_by().values_list("pk", flat=True))
+    ids = list(queryset.order_by().values_list(_key("pk"), flat=True))
     inside = queryset.values("pk")
     spoken = _codes_by(ConsultantProfile.languages.through.objects.filter(consultantprofile__in=inside)
-                       .values_list("consultantprofile_id", "language_id"))
+                       .values_list(_key("consultantprofile_id"), "language_id"))
     served = _codes_by(ConsultantProfile.counties.through.objects.filter(consultantprofile__in=inside)
-                       .values_list("consultantprofile_id", "county_id"))
+                       .values_list(_key("consultantprofile_id"), "county_id"))
     return _Profiles(languages={pk: spoken.get(pk, ()) for pk in ids}, counties={pk: served.get(pk, ()) for pk in ids})
 
 
 def _participants(
-    user: Any, network: NetworkChoice, cohort_keys: Sequence[str], application_languages: dict[UUID, tuple[str, ...]],
+    user: Any, network: NetworkChoice, cohort_keys: Sequence[str], application_languages: dict[str, tuple[str, ...]],
     profiles: _Profiles,
 ) -> tuple[list[capacity.Person], list[capacity.Supplier]]:
     """Every participant of the cohorts, and the graduates working in the field as suppliers for coverage.
@@ -239,23 +249,23 @@ def _participants(
                                                                        cohort_id__in=cohort_keys))
     inside = queryset.values("pk")
     spoken = _codes_by(Participant.languages.through.objects.filter(participant__in=inside)
-                       .values_list("participant_id", "language_id"))
+                       .values_list(_key("participant_id"), "language_id"))
     served = _codes_by(Participant.counties_served.through.objects.filter(participant__in=inside)
-                       .values_list("participant_id", "county_id"))
+                       .values_list(_key("participant_id"), "county_id"))
     rows = list(queryset.order_by().values_list(
-        "pk", "cohort_id", "status", "works_in_iecmhc", "consultant_profile_id", "application_id",
-        "application__race_ethnicity", "application__other_languages",
+        _key("pk"), _key("cohort_id"), "status", "works_in_iecmhc", _key("consultant_profile_id"),
+        _key("application_id"), "application__race_ethnicity", "application__other_languages",
     ))
     missing = {row[5] for row in rows if row[5] and row[0] not in spoken and row[5] not in application_languages}
     if missing:  # an application to another cohort than the participant's (rare): read its languages too
         application_languages = application_languages | _codes_by(
             Application.languages.through.objects.filter(application_id__in=missing)
-            .values_list("application_id", "language_id"))
+            .values_list(_key("application_id"), "language_id"))
     people, graduates = [], []
     for pk, cohort_id, status, works, profile_id, application_id, race, other in rows:
         here = profile_id is not None and profile_id in profiles.languages  # an active consultant of the network
         person = capacity.Person(
-            cohort=str(cohort_id), race=race or capacity.NOT_REPORTED,
+            cohort=cohort_id, race=race or capacity.NOT_REPORTED,
             languages=spoken.get(pk) or application_languages.get(application_id, ()),
             other_languages=other or "", status=status, consultant_here=here, works_in_iecmhc=works,
             counties=served.get(pk, ()),
@@ -307,6 +317,17 @@ def _language_names(codes: Sequence[str]) -> dict[str, str]:
     return {code: names.get(code, code) for code in [*codes, capacity.ALL_LANGUAGES]}
 
 
+SUPPRESSION_KEPT_SECONDS = 24 * 60 * 60
+
+
+def _remember_suppression(fingerprint: str, compute: Callable[[], list[int]]) -> list[int]:
+    """The cells to hide, kept in the cache under a fingerprint of every count and relation they depend on (the
+    positions only: no count, no name), so that the published version is worked out once per change of the
+    figures rather than on every page and export."""
+    return cast(list[int], cache.get_or_set(f"workforce:capacity:hidden:{fingerprint}", compute,
+                                            timeout=SUPPRESSION_KEPT_SECONDS))
+
+
 def report_for(
     *, user: Any, network: NetworkChoice, filters: Filters, audit_action: str = "view",
     audit_extra: Sequence[str] = (), regions: Sequence[tuple[UUID, str]] | None = None,
@@ -327,7 +348,8 @@ def report_for(
     participants, graduates = _participants(user, network, keys, application_languages, profiles)
     hidden = str(HIDDEN_LABEL)
     figures = capacity.cohort_figures(cohorts, applicants, participants, exact=exact, high=high,
-                                      hidden_label=hidden, overall_label=_("All cohorts shown"))
+                                      hidden_label=hidden, overall_label=_("All cohorts shown"),
+                                      remember=_remember_suppression)
 
     areas, county_names = _areas(user, network, regions)
     consultants = [capacity.Supplier(languages=profiles.languages[pk], counties=profiles.counties[pk])

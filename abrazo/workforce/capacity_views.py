@@ -124,7 +124,13 @@ def _number(value: float | None, digits: int = 1) -> str:
 
 
 def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{number_format(round(value * 100), 0)}%"
+    # Whole percentages of at most 100 need no localised separators.
+    return "—" if value is None else f"{round(value * 100)}%"
+
+
+def _cell_share(value: float | None) -> str:
+    """A share written after its count in a table cell ("" when not shown)."""
+    return "" if value is None else f"({round(value * 100)}%)"
 
 
 def _with(query: Any, **changes: str) -> str:
@@ -180,7 +186,8 @@ def _composition_section(report: selectors.CapacityReport, dimension: str) -> di
 
 def _composition_cells(row: capacity.CompositionRow, labels: dict[str, str]) -> dict[str, Any]:
     return {"label": row.label, "answered": row.answered, "everyone": row.everyone,
-            "cells": [(labels.get(group, group), count, row.percent(group)) for group, count in row.groups.items()]}
+            "cells": [(labels.get(group, group), count, _cell_share(row.shares[group]))
+                      for group, count in row.groups.items()]}
 
 
 def _share_text(value: float | None, count: Count) -> str:
@@ -213,10 +220,13 @@ def _completion_section(report: selectors.CapacityReport) -> dict[str, Any]:
         by_group.append({
             "label": label, "anchor": f"capacity-completion-{dimension}",
             "caption": _("Completion by %(dimension)s, every cohort shown") % {"dimension": str(label).lower()},
-            "rows": [(labels.get(row.key, row.key), row) for row in rows], "chart_svg": mark_safe(chart),
+            "rows": [(labels.get(row.key, row.key), row, _percent(row.rate)) for row in rows],
+            "chart_svg": mark_safe(chart),
         })
-    return {"rows": [(row.label, row) for row in figures.completion],
-            "overall": (figures.completion_overall.label, figures.completion_overall), "by_group": by_group}
+    return {"rows": [(row.label, row, _percent(row.rate)) for row in figures.completion],
+            "overall": [(figures.completion_overall.label, figures.completion_overall,
+                         _percent(figures.completion_overall.rate))],
+            "by_group": by_group}
 
 
 def _rate_reason(row: capacity.CompletionRow) -> str:
@@ -227,7 +237,7 @@ def _rate_reason(row: capacity.CompletionRow) -> str:
 
 def _work_cells(row: capacity.WorkRow) -> dict[str, Any]:
     return {"label": row.label, "graduates": row.graduates,
-            "cells": [(selectors.WORKPLACE_LABELS[place], row.places[place], row.percent(place))
+            "cells": [(selectors.WORKPLACE_LABELS[place], row.places[place], _cell_share(row.shares[place]))
                       for place in capacity.WORKPLACES]}
 
 
@@ -271,9 +281,10 @@ def _coverage_section(report: selectors.CapacityReport) -> dict[str, Any]:
         reference_label=_("Gap above %(threshold)s") % {"threshold": _number(coverage.threshold)},
     )
 
-    def lines(area: capacity.AreaCoverage) -> list[tuple[str, capacity.CoverageLine, str]]:
+    def lines(area: capacity.AreaCoverage) -> list[tuple[str, capacity.CoverageLine, str, str]]:
         """Every request and Spanish always; other languages where the area received requests in them."""
-        return [(names.get(line.language, line.language), line, _gap_label(line.gap)) for line in area.lines
+        return [(names.get(line.language, line.language), line, _gap_label(line.gap), _number(line.per_consultant))
+                for line in area.lines
                 if line.requests or line.language in (capacity.ALL_LANGUAGES, capacity.SPANISH)]
 
     def gap(area: capacity.AreaCoverage, line: capacity.CoverageLine) -> dict[str, Any]:

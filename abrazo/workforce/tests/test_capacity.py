@@ -218,6 +218,32 @@ class TestSuppression:
         figures = cap.cohort_figures([A], [], self.PEOPLE, exact=True)
         assert figures.table(cap.PARTICIPANTS, cap.RACE).overall.groups["asian"].value == 3
 
+    def test_a_kept_answer_is_used_and_keyed_by_everything_it_depends_on(self):
+        # given a memory that keeps answers by fingerprint
+        kept: dict[str, list[int]] = {}
+        calls: list[str] = []
+
+        def remember(fingerprint, compute):
+            calls.append(fingerprint)
+            if fingerprint not in kept:
+                kept[fingerprint] = compute()
+            return kept[fingerprint]
+
+        # when the same figures are suppressed twice, then they are worked out once and read back the same
+        first = cap.cohort_figures([A], [], self.PEOPLE, exact=False, remember=remember)
+        second = cap.cohort_figures([A], [], self.PEOPLE, exact=False, remember=remember)
+        assert len(calls) == 4 and len(kept) == 2  # applicants and participants, twice
+        assert first.table(cap.PARTICIPANTS, cap.RACE).overall == second.table(cap.PARTICIPANTS, cap.RACE).overall
+        # and one more participant is another fingerprint for participants (applicants unchanged: no applicant)
+        cap.cohort_figures([A], [], [*self.PEOPLE, cap.Person("a", race="white")], exact=False, remember=remember)
+        assert len(kept) == 3
+        # another threshold is another fingerprint for both
+        cap.cohort_figures([A], [], self.PEOPLE, exact=False, high=5, remember=remember)
+        assert len(kept) == 5
+        # exact sight never asks
+        cap.cohort_figures([A], [], self.PEOPLE, exact=True, remember=remember)
+        assert len(calls) == 8
+
     def test_a_completion_rate_needs_both_counts(self):
         # given 3 completed and 20 withdrawn: 3 is hidden, so the rate is not shown
         people = ([cap.Person("a", race="white", status=cap.COMPLETED)] * 3
