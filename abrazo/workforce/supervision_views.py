@@ -27,7 +27,7 @@ from abrazo.workforce import supervision_services as services
 from abrazo.workforce.models import SupervisionFormat, SupervisionKind, SupervisionStatus
 from abrazo.workforce.selectors import workforce_settings_for
 from abrazo.workforce.supervision_forms import ReturnForm, SignOffForm, SupervisionFilterForm, SupervisionForm
-from abrazo.workforce.templatetags.workforce_hours import format_hours
+from abrazo.workforce.templatetags.workforce_hours import format_hours, hours_plural
 
 SUPERVISION_VIEW, SUPERVISION_LOG, SUPERVISION_SIGN_OFF = "supervision.view", "supervision.log", "supervision.sign_off"
 TEAM_VIEW = "team.view"
@@ -53,6 +53,11 @@ def _add_problem(form: Any, problem: ValidationError) -> None:
 
 def _detail_url(log: Any) -> str:
     return reverse("workforce:supervision-detail", args=[log.pk])
+
+
+def hours_text(hours: Any) -> str:
+    """"1 hour", "1.5 hours" in the reader's language."""
+    return ngettext("%(hours)s hour", "%(hours)s hours", hours_plural(hours)) % {"hours": format_hours(hours)}
 
 
 def countable_labels(workforce_settings: Any) -> list[str]:
@@ -204,9 +209,12 @@ def supervision_sign_off(request: HttpRequest, pk: UUID) -> HttpResponse:
         except ValidationError as problem:
             _add_problem(form, problem)
         else:
-            if signed:
-                messages.success(request, _("Signed off: %(hours)s hours now count toward endorsement.")
-                                 % {"hours": format_hours(log.hours)})
+            if signed and log.kind in (workforce_settings_for(log.network_id).countable_kinds or []):
+                messages.success(request, _("Signed off. %(hours)s now count toward endorsement.")
+                                 % {"hours": hours_text(log.hours)})
+            elif signed:
+                messages.success(request, _("Signed off. This kind of supervision does not count toward "
+                                            "endorsement."))
             else:
                 messages.info(request, _("This log was already signed off."))
             return redirect(_detail_url(log))
@@ -258,8 +266,8 @@ def supervision_sign_off_bulk(request: HttpRequest) -> HttpResponse:
         if result.signed:
             hours = sum(log.hours for log in result.signed)
             messages.success(request, ngettext(
-                "%(count)d log signed off (%(hours)s hours).", "%(count)d logs signed off (%(hours)s hours).",
-                len(result.signed)) % {"count": len(result.signed), "hours": format_hours(hours)})
+                "%(count)d log signed off (%(hours)s).", "%(count)d logs signed off (%(hours)s in all).",
+                len(result.signed)) % {"count": len(result.signed), "hours": hours_text(hours)})
         if result.already:
             messages.info(request, ngettext(
                 "%(count)d log was already signed off.", "%(count)d logs were already signed off.",

@@ -24,3 +24,15 @@ def format_hours(value: Any) -> str:
 
 
 register.filter("hours", format_hours)
+
+
+def hours_plural(value: Any) -> int:
+    """The count to choose "hour" or "hours" with (blocktranslate count): 1 for exactly one hour, else 2.
+    gettext's plural forms want an integer, and 1.5 hours is plural."""
+    try:
+        return 1 if Decimal(str(value)) == 1 else 2
+    except InvalidOperation:
+        return 2
+
+
+register.filter("hours_plural", hours_plural)

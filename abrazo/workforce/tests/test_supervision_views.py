@@ -195,7 +195,7 @@ class TestSignOffPages:
         url = reverse("workforce:supervision-sign-off", args=[log.pk])
         assert client.get(url).status_code == 200
         response = client.post(url, {"version": "1"}, follow=True)
-        assert "Signed off: 1.5 hours now count toward endorsement." in response.content.decode()
+        assert "Signed off. 1.5 hours now count toward endorsement." in response.content.decode()
         log.refresh_from_db()
         assert log.status == SupervisionStatus.SIGNED_OFF
         response = client.post(url, {"version": "1"}, follow=True)
@@ -231,13 +231,13 @@ class TestSignOffPages:
         response = client.get(BULK)
         assert {log.pk for log in response.context["logs"]} == {log.pk for log in logs}
         body = response.content.decode()
-        assert str(outside.pk) not in body and "3 logs waiting, 4.5 hours" in body
+        assert str(outside.pk) not in body and "3 logs waiting, hours in all: 4.5" in body
         # when two are selected (and the stranger's id slipped into the form)
         response = client.post(BULK, {"which": "selected", "log": [f"{logs[0].pk}:1", f"{logs[1].pk}:1",
                                                                      f"{outside.pk}:1"]}, follow=True)
         body = response.content.decode()
         # then those two are signed off (3 hours), the stranger's is refused and untouched
-        assert "2 logs signed off (3 hours)." in body and "1 log could not be signed off by you." in body
+        assert "2 logs signed off (3 hours in all)." in body and "1 log could not be signed off by you." in body
         assert SupervisionLog.objects.get(pk=outside.pk).status == SupervisionStatus.LOGGED
         # and the same submit again signs nothing twice
         response = client.post(BULK, {"which": "selected", "log": [f"{logs[0].pk}:1", f"{logs[1].pk}:1"]},
