@@ -20,6 +20,12 @@ from abrazo.workforce.models import Cohort, CohortSession, FeedbackContext
 from abrazo.workforce.voice_selectors import CommentFilters, CommentRow
 
 
+def _choices(form: forms.Form, name: str, choices: list[Any]) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+
+
 def _days_field() -> forms.IntegerField:
     return forms.IntegerField(
         label=_("Days the links stay valid"), min_value=1, max_value=links.MAX_DAYS_VALID,
@@ -34,10 +40,10 @@ class CohortFeedbackForm(CreateOnceMixin, forms.Form):
     def __init__(self, *args: Any, sessions: Sequence[CohortSession], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sessions = {str(session.pk): session for session in sessions}
-        self.fields["session"].choices = [
+        _choices(self, "session", [
             ("", _("The whole cohort")),
             *((key, f"{session} · {session.held_on:%Y-%m-%d}") for key, session in self.sessions.items()),
-        ]
+        ])
 
     def chosen_session(self) -> CohortSession | None:
         return self.sessions.get(self.cleaned_data.get("session") or "")
@@ -84,11 +90,11 @@ class FeedbackFilterForm(forms.Form):
             data = data.copy()
             data["network"] = str(network.pk)  # resolved (and checked) by the view
         super().__init__(data, initial={"network": str(network.pk), "context": FeedbackContext.EPISODE})
-        self.fields["network"].choices = [(str(found.pk), found.name) for found in networks]
+        _choices(self, "network", [(str(found.pk), found.name) for found in networks])
         if len(networks) < 2:
             self.fields["network"].widget = forms.HiddenInput()
-        self.fields["region"].choices = [("", _("Every region")), *((str(r.pk), r.name) for r in regions)]
-        self.fields["cohort"].choices = [("", _("Every cohort")), *((str(c.pk), c.name) for c in cohorts)]
+        _choices(self, "region", [("", _("Every region")), *((str(r.pk), r.name) for r in regions)])
+        _choices(self, "cohort", [("", _("Every cohort")), *((str(c.pk), c.name) for c in cohorts)])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -140,7 +146,7 @@ class VoiceForm(CreateOnceMixin, forms.Form):
 
     def __init__(self, *args: Any, row: CommentRow, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item_key"].choices = [(comment.item_key, comment.question) for comment in row.comments]
+        _choices(self, "item_key", [(comment.item_key, comment.question) for comment in row.comments])
         if len(row.comments) == 1:
             self.fields["item_key"].widget = forms.HiddenInput()
         if not self.is_bound and row.comments:
