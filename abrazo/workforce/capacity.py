@@ -6,8 +6,8 @@ Plain rows in, plain tables out, so the same figures serve the page, the exports
    language group (English only, bilingual Spanish, other multilingual). A question left blank is counted as
    "not reported". Each table shows the groups, the total who answered, "not reported" and everyone; so the
    total who answered about race and the total who answered about languages may differ, while both add up to
-   everyone once "not reported" is included. Shares of a group are of those who answered; the share not
-   reported is of everyone.
+   everyone once "not reported" is included. Shares are of everyone, "not reported" included, so they add up to
+   100% (and stay publishable when a small "not reported" hides the total who answered).
 2. Completion: participants still enrolled, completed and withdrawn, per cohort, and by group overall. The
    completion rate is completed / (completed + withdrawn): of the people whose participation has ended, how
    many finished. People still enrolled are left out, so a cohort under way is not shown as failing.
@@ -219,7 +219,7 @@ class CompositionRow:
     groups: dict[str, Count]  # every group code in order, "not reported" last
     answered: Count  # total of the groups other than "not reported"
     everyone: Count
-    shares: dict[str, float | None]  # a group's share of those who answered; not reported: of everyone
+    shares: dict[str, float | None]  # a group's share of everyone ("not reported" included)
 
     def percent(self, group: str) -> float | None:
         value = self.shares.get(group)
@@ -355,7 +355,7 @@ def _composition_row(published: _Published, population: str, row: str, label: st
     groups = {group: published((population, row, dimension, group)) for group in DIMENSIONS[dimension]}
     answered = published((population, row, dimension, "answered"))
     everyone = published((population, row, "everyone"))
-    shares = {group: share(count, everyone if group == NOT_REPORTED else answered) for group, count in groups.items()}
+    shares = {group: share(count, everyone) for group, count in groups.items()}
     return CompositionRow(key=row, label=label, groups=groups, answered=answered, everyone=everyone, shares=shares)
 
 

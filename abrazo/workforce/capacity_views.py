@@ -95,7 +95,7 @@ def capacity_export(request: HttpRequest) -> HttpResponse:
 def not_reported_note() -> str:
     return _("People who left a question blank are counted as “not reported”. So the total who answered the "
              "race/ethnicity question and the total who answered about languages may differ; each adds up to "
-             "everyone once “not reported” is included. Shares of a group are of those who answered.")
+             "everyone once “not reported” is included. Shares are of everyone, “not reported” included.")
 
 
 def sight_note(report: selectors.CapacityReport) -> str:
@@ -164,9 +164,8 @@ def _composition_section(report: selectors.CapacityReport, dimension: str) -> di
     chart = charts.paired_chart(
         rows, chart_id=f"{anchor}-chart",
         title=_("Applicants and participants by %(dimension)s, every cohort shown") % {"dimension": name},
-        description=_("For each group, the share of applicants (thin grey bar) and of participants (thick bar) among "
-                      "those who answered; for “not reported”, the share of everyone. The tables below hold the "
-                      "counts."),
+        description=_("For each group, its share of every applicant (thin grey bar) and of every participant (thick "
+                      "bar), “not reported” included. The tables below hold the counts."),
         first_legend=_("Applicants"), second_legend=_("Participants"),
     )
     return {
