@@ -46,7 +46,7 @@ def growth_chart(
     """One panel per domain on a shared time axis from the first to the last rating (labelled with
     `start_label` and `end_label`), levels 1 (bottom) to 4 (top)."""
     columns = 2
-    panel_width, panel_height, gap, legend_height = 360, 150, 16, 30
+    panel_width, panel_height, gap, legend_height = 360, 176, 16, 30
     rows_needed = max(math.ceil(len(panels) / columns), 1)
     width = columns * panel_width + (columns - 1) * gap
     height = legend_height + rows_needed * (panel_height + gap)
@@ -64,8 +64,9 @@ def growth_chart(
     for index, panel in enumerate(panels):
         left = (index % columns) * (panel_width + gap)
         top = legend_height + (index // columns) * (panel_height + gap)
-        plot_left, plot_right = left + 28, left + panel_width - 20
-        plot_top, plot_bottom = top + 32, top + panel_height - 26
+        # Room below the plot for supervisor labels under level-1 points, then the dates underneath.
+        plot_left, plot_right = left + 40, left + panel_width - 24
+        plot_top, plot_bottom = top + 40, top + panel_height - 46
 
         def x(day: date, plot_left: float = plot_left, plot_right: float = plot_right) -> float:
             if span is None or span[0] == span[1]:
@@ -82,7 +83,7 @@ def growth_chart(
             level_y = y(level)
             parts.append(f'<line x1="{plot_left}" y1="{px(level_y)}" x2="{plot_right}" y2="{px(level_y)}" '
                          f'stroke="{LINE}"/>')
-            parts.append(f'<text x="{left + 12}" y="{px(level_y + 4)}" font-size="11" fill="{MUTED}">{level}</text>')
+            parts.append(f'<text x="{left + 14}" y="{px(level_y + 4)}" font-size="11" fill="{MUTED}">{level}</text>')
         if span is not None:
             parts.append(f'<text x="{plot_left}" y="{top + panel_height - 8}" font-size="11" fill="{MUTED}">'
                          f'{esc(start_label)}</text>')
@@ -91,7 +92,7 @@ def growth_chart(
                              f'fill="{MUTED}">{esc(end_label)}</text>')
         parts.extend(_series(panel.self_points, x, y, colour=PRIMARY, dashed=True, square=False, label_dy=-9))
         parts.extend(_series(panel.supervisor_points, x, y, colour=SUPERVISOR_COLOUR, dashed=False, square=True,
-                             label_dy=17))
+                             label_dy=20))
         parts.append("</g>")
     parts.append("</svg>")
     return "".join(parts)
