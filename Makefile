@@ -49,7 +49,8 @@ MYPY_TARGETS = $(wildcard abrazo/*/services.py abrazo/*/selectors.py abrazo/*/en
 	abrazo/*/suppression.py abrazo/*/scoring.py abrazo/*/outcomes.py abrazo/*/redcap.py abrazo/*/branching.py \
 	abrazo/*/counts.py abrazo/*/rollup.py abrazo/*/warnings.py abrazo/*/imports.py abrazo/*/timeliness.py abrazo/workforce/*_services.py abrazo/workforce/*_selectors.py \
 	abrazo/workforce/languages.py abrazo/workforce/capacity.py abrazo/workforce/completion.py abrazo/workforce/certificates.py \
-	abrazo/workforce/growth.py abrazo/workforce/endorsement.py abrazo/workforce/feedback_stats.py) \
+	abrazo/workforce/growth.py abrazo/workforce/endorsement.py abrazo/workforce/feedback_stats.py \
+	abrazo/workforce/voice_text.py abrazo/workforce/feedback_charts.py abrazo/workforce/feedback_demo.py abrazo/workforce/demo.py) \
 	abrazo/accounts/access.py abrazo/accounts/middleware.py \
 	abrazo/directory/demo.py abrazo/core/widgets.py abrazo/core/listing.py abrazo/core/concurrency.py \
 	abrazo/core/pagination.py

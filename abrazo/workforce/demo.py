@@ -119,6 +119,9 @@ def load_workforce(builder: Builder, network: Network, *, today: date | None = N
 
 def wipe_workforce(network: Network) -> None:
     """Remove the network's workforce records (cohorts cascade to applications, participants, sessions)."""
+    from abrazo.workforce.feedback_demo import wipe_feedback
+
+    wipe_feedback(network)
     SupervisionLog.objects.filter(network=network).delete()
     Cohort.objects.filter(network=network).delete()
 
@@ -139,6 +142,9 @@ class WorkforceLoader:
         for plan in plans:
             self.load_cohort(plan)
         self.load_supervision()
+        from abrazo.workforce.feedback_demo import load_feedback
+
+        load_feedback(self.builder, self.network, today=self.today)
         self.builder.progress(
             f"Workforce: {self.builder.counts.get('cohorts', 0)} cohorts, "
             f"{self.builder.counts.get('applications', 0)} applications, "
