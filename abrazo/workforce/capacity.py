@@ -2,8 +2,9 @@
 
 Plain rows in, plain tables out, so the same figures serve the page, the exports, the tests and the benchmark.
 
-1. Who applied and who took part, per cohort and overall, by race/ethnicity (the seven IDEA groups) and by
-   language group (English only, bilingual Spanish, other multilingual). A question left blank is counted as
+1. Who took part, who applied but was not enrolled, and (exact version only) every applicant, per cohort and
+   overall, by race/ethnicity (the seven IDEA groups) and by language group (English only, bilingual Spanish,
+   other multilingual). A question left blank is counted as
    "not reported". Each table shows the groups, the total who answered, "not reported" and everyone; so the
    total who answered about race and the total who answered about languages may differ, while both add up to
    everyone once "not reported" is included. Shares are of everyone, "not reported" included, so they add up to
@@ -26,18 +27,25 @@ Plain rows in, plain tables out, so the same figures serve the page, the exports
 
 Published (suppressed) version, for evaluators and for staff previewing it (DOMAIN.md §7):
 
-- Counts of applicants, participants and graduates from 1 to `high` are hidden, and complementary cells are
-  hidden so that no hidden count can be worked out or narrowed down from the totals. The tables of one
+- Counts of participants and of applicants not enrolled from 1 to `high` are hidden, and complementary cells
+  are hidden so that no hidden count can be worked out or narrowed down from the totals. The tables of one
   population are linked (cohort rows add up to the overall row; race groups, language groups, statuses and
   workplaces each add up to the cohort's people; groups' completion adds up to the overall completion), so
   each population is suppressed in one `suppression.suppress` call over all its relations. Every hidden count
   reads the same label ("hidden"); shares and rates that depend on a hidden count are not shown.
-- Applicants and participants are suppressed separately. A reader knows participants came from applicants,
-  but that is an inequality between published values of 0 or more than `high`, which narrows nothing hidden.
-- Coverage: graduates are people with demographic data, so their counts are hidden from 1 to `high` (primary
-  suppression only: a graduate serving several counties counts in each, so the areas do not add up to
-  anything published). Requests and consultants are counts of services and of the network's staff, not of
-  children or applicants, and are shown as they are, so that the gap the report exists to show stays visible.
+- Participants and applicants not enrolled are disjoint, so nothing published ties one to the other and each
+  is suppressed on its own. Every applicant is not published: a reader knows participants are among the
+  applicants (participants <= applicants, group by group), and that inequality between two separately
+  suppressed tables narrows hidden counts (measured: two of 781 on the benchmark's forty cohorts, and many on
+  small random ones), while suppressing both together takes some thirty times longer.
+- Coverage: graduates are people with demographic data, and the number in an area is bounded by the cohort
+  tables (graduates working in the field are among the completed participants of a language group), which a
+  reader could use to narrow hidden counts there; so graduates' coverage is not published at all. Requests and
+  consultants are counts of services and of the network's staff, not of children or applicants, and are shown
+  as they are, so that the gap the report exists to show stays visible.
+- Callers publish every cohort at once (the selectors do): two published versions for different choices of
+  cohorts could be subtracted from each other. Versions published at two dates can still be: publish at fixed
+  points, such as when a cohort ends.
 """
 
 from __future__ import annotations
@@ -62,7 +70,8 @@ LANGUAGE_GROUPS = (*LANGUAGE_CODES, languages.NOT_REPORTED)
 
 RACE, LANGUAGE = "race_ethnicity", "language"
 DIMENSIONS: dict[str, tuple[str, ...]] = {RACE: RACE_GROUPS, LANGUAGE: LANGUAGE_GROUPS}
-APPLICANTS, PARTICIPANTS = "applicants", "participants"
+APPLICANTS, NOT_ENROLLED, PARTICIPANTS = "applicants", "not_enrolled", "participants"
+POPULATIONS = (PARTICIPANTS, NOT_ENROLLED, APPLICANTS)
 
 ENROLLED, COMPLETED, WITHDRAWN = "enrolled", "completed", "withdrawn"  # ParticipantStatus codes
 STATUSES = (ENROLLED, COMPLETED, WITHDRAWN)
@@ -93,12 +102,14 @@ class Person:
     `race` is a RaceEthnicity code ("" or anything unknown is not reported); `languages` ISO codes and
     `other_languages` the free text, as languages.language_group reads them. The rest is for participants:
     their status, whether they are linked to a consultant profile of this network (and it is active), whether
-    they say they work as a mental health consultant (None: not known), and the counties they serve now."""
+    they say they work as a mental health consultant (None: not known), and the counties they serve now. For an
+    applicant, `enrolled` says whether the application became a participant."""
 
     cohort: str
     race: str = NOT_REPORTED
     languages: tuple[str, ...] = ()
     other_languages: str = ""
+    enrolled: bool = False
     status: str = ENROLLED
     consultant_here: bool = False
     works_in_iecmhc: bool | None = None
@@ -228,7 +239,7 @@ class CompositionRow:
 
 @dataclass
 class CompositionTable:
-    population: str  # APPLICANTS or PARTICIPANTS
+    population: str  # one of POPULATIONS
     dimension: str  # RACE or LANGUAGE
     groups: tuple[str, ...]
     rows: list[CompositionRow]  # one per cohort
@@ -268,7 +279,8 @@ class CohortFigures:
     exact: bool
     high: int
     cohorts: list[Cohort]
-    composition: dict[tuple[str, str], CompositionTable]  # (population, dimension) -> table
+    composition: dict[tuple[str, str], CompositionTable]  # (population, dimension) -> table; no APPLICANTS when
+    # suppressed
     completion: list[CompletionRow]  # one per cohort
     completion_overall: CompletionRow
     completion_by_group: dict[str, list[CompletionRow]]  # dimension -> one row per group
@@ -277,6 +289,11 @@ class CohortFigures:
 
     def table(self, population: str, dimension: str) -> CompositionTable:
         return self.composition[(population, dimension)]
+
+    @property
+    def populations(self) -> list[str]:
+        """The populations published, in order (every applicant in the exact version only)."""
+        return [population for population in POPULATIONS if (population, RACE) in self.composition]
 
 
 def _composition_keys(system: _System, people: Sequence[Person], cohorts: Sequence[Cohort],
@@ -388,20 +405,23 @@ def cohort_figures(
     labels = {cohort.key: cohort.name for cohort in cohorts} | {OVERALL: overall_label}
     rows = [cohort.key for cohort in cohorts]
 
-    applicant_system = _System()
-    _composition_keys(applicant_system, applicants, cohorts, APPLICANTS)
-    participant_system = _System()
-    _composition_keys(participant_system, participants, cohorts, PARTICIPANTS)
-    _participant_keys(participant_system, participants, cohorts)
+    populations = {
+        PARTICIPANTS: participants,
+        NOT_ENROLLED: [person for person in applicants if not person.enrolled],
+        **({APPLICANTS: applicants} if exact else {}),
+    }
+    systems: dict[str, _System] = {}
+    for population, people in populations.items():
+        systems[population] = _System()
+        _composition_keys(systems[population], people, cohorts, population)
+    _participant_keys(systems[PARTICIPANTS], participants, cohorts)
     published = {
-        APPLICANTS: _Published(applicant_system, applicant_system.hidden(exact=exact, high=high, remember=remember),
-                               hidden_label),
-        PARTICIPANTS: _Published(participant_system,
-                                 participant_system.hidden(exact=exact, high=high, remember=remember), hidden_label),
+        population: _Published(system, system.hidden(exact=exact, high=high, remember=remember), hidden_label)
+        for population, system in systems.items()
     }
 
     composition = {}
-    for population in (APPLICANTS, PARTICIPANTS):
+    for population in populations:
         for dimension, groups in DIMENSIONS.items():
             composition[(population, dimension)] = CompositionTable(
                 population=population, dimension=dimension, groups=groups,
@@ -601,8 +621,7 @@ def coverage(
                 requests = requests_in(area_counties, language)
                 speakers = consultant_index.serving(language, area_counties)
                 graduates_count = graduate_index.serving(language, area_counties)
-            graduates_shown = (Count(graduates_count) if exact or not suppression.is_primary(graduates_count, high=high)
-                               else Count(None, hidden_label))
+            graduates_shown = Count(graduates_count) if exact else Count(None, hidden_label)
             lines.append(CoverageLine(
                 language=language, requests=requests, consultants=speakers, graduates=graduates_shown,
                 per_consultant=requests / speakers if speakers else None,

@@ -20,7 +20,7 @@ class CapacityForm(forms.Form):
     network = forms.ChoiceField(label=_("Network"))
     cohorts = forms.MultipleChoiceField(
         label=_("Cohorts"), required=False, widget=forms.CheckboxSelectMultiple,
-        help_text=_("None ticked: every cohort."),
+        help_text=_("None ticked: every cohort. The published version always shows every cohort."),
     )
     region = forms.ChoiceField(label=_("Coverage of"), required=False)
     requested_from = forms.DateField(label=_("Requests received from"), required=False,
@@ -48,7 +48,9 @@ class CapacityForm(forms.Form):
         self.fields["cohorts"].choices = [(str(pk), name) for pk, name in cohorts]
         self.fields["region"].choices = [("", _("Every region")), *((str(pk), name) for pk, name in regions)]
         if not network.exact:
-            del self.fields["published"]  # evaluators only ever see the published version
+            # Evaluators only ever see the published version, which always covers every cohort.
+            del self.fields["published"]
+            del self.fields["cohorts"]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -63,9 +65,10 @@ class CapacityForm(forms.Form):
             return selectors.Filters()
         data = self.cleaned_data
         region = data.get("region")
+        published = bool(data.get("published"))
         return selectors.Filters(
             cohort_ids=tuple(UUID(pk) for pk in data.get("cohorts") or ()),
             region_id=UUID(region) if region else None,
             requested_from=data.get("requested_from"), requested_until=data.get("requested_until"),
-            published=bool(data.get("published")),
+            published=published,
         )

@@ -9,6 +9,7 @@ Who sees what:
   evaluator role in a network, and not its administrator, gets the published version there whatever their other
   roles: two sights of one network could be subtracted from each other.
 - Staff with exact sight may preview the published version (`Filters.published`).
+- The published version always covers every cohort of the network, whatever was chosen (capacity docstring).
 
 Every record read is `access.visible(user, "workforce.report", ...)` inside the chosen network, network first.
 Applicants' and participants' demographics leave this module only as the capacity module's aggregates; each read
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 from uuid import UUID
 
@@ -49,8 +50,9 @@ UNSUPPRESSED = "workforce.report_unsuppressed"
 DEFAULT_PERIOD_DAYS = 365
 
 POPULATION_LABELS: dict[str, Any] = {
-    capacity.APPLICANTS: gettext_lazy("Applicants"),
     capacity.PARTICIPANTS: gettext_lazy("Participants"),
+    capacity.NOT_ENROLLED: gettext_lazy("Applicants not enrolled"),
+    capacity.APPLICANTS: gettext_lazy("All applicants"),
 }
 DIMENSION_LABELS: dict[str, Any] = {
     capacity.RACE: gettext_lazy("Race/ethnicity"),
@@ -211,11 +213,12 @@ def _applicants(user: Any, network: NetworkChoice, cohort_keys: Sequence[str]) -
     spoken = _codes_by(Application.languages.through.objects.filter(application__in=queryset.values("pk"))
                        .values_list(_key("application_id"), "language_id"))
     people, every = [], {}
-    for pk, cohort_id, race, other in queryset.order_by().values_list(_key("pk"), _key("cohort_id"),
-                                                                       "race_ethnicity", "other_languages"):
+    for pk, cohort_id, race, other, participant in queryset.order_by().values_list(
+            _key("pk"), _key("cohort_id"), "race_ethnicity", "other_languages", _key("participant__id")):
         every[pk] = spoken.get(pk, ())
         people.append(capacity.Person(cohort=cohort_id, race=race or capacity.NOT_REPORTED,
-                                      languages=every[pk], other_languages=other or ""))
+                                      languages=every[pk], other_languages=other or "",
+                                      enrolled=participant is not None))
     return people, every
 
 
@@ -335,6 +338,10 @@ def report_for(
     """The whole report as the person may see it; audited with the network and the parameters. `regions`:
     region_choices(...) for the network, when the caller has them already."""
     exact = network.exact and not filters.published
+    if not exact:
+        # The published version always covers every cohort: two versions for different cohorts could be
+        # subtracted from each other.
+        filters = replace(filters, cohort_ids=())
     high = suppress_up_to(network.id)
     period = filters.period()
     parameters = [*filters.parameters(), f"sight={'exact' if exact else 'suppressed'}", *audit_extra]

@@ -51,7 +51,9 @@ def capacity_report(request: HttpRequest) -> HttpResponse:
     form, network, regions = _form(request)
     context: dict[str, Any] = {"form": form, "network": network, "report": None}
     if not form.is_bound or form.is_valid():
-        report = selectors.report_for(user=request.user, network=network, filters=form.filters(), regions=regions)
+        filters = form.filters()
+        report = selectors.report_for(user=request.user, network=network, filters=filters, regions=regions)
+        context["cohorts_ignored"] = not report.exact and bool(filters.cohort_ids)
         query = request.GET.copy()
         query["network"] = network.key
         base = reverse("workforce:capacity-export")
@@ -101,10 +103,12 @@ def not_reported_note() -> str:
 def sight_note(report: selectors.CapacityReport) -> str:
     if report.exact:
         return _("Exact counts.")
-    return _("Published version: every count of 1 to %(high)s applicants, participants or graduates reads "
+    return _("Published version, every cohort: each count of 1 to %(high)s participants or applicants reads "
              "“hidden”, and so do a few other counts, so that no small count can be worked out from the totals; "
-             "shares and rates that depend on a hidden count are not shown. Requests and consultants are counts "
-             "of services and staff and are shown as they are.") % {"high": report.high}
+             "shares and rates that depend on a hidden count are not shown. Applicants are shown as those not "
+             "enrolled (all applicants together would let the two tables be compared), and graduates' coverage is "
+             "not shown. Requests and consultants are counts of services and staff and are shown as they "
+             "are.") % {"high": report.high}
 
 
 def gap_rule_text(coverage: capacity.Coverage) -> str:
@@ -146,14 +150,14 @@ def _with(query: Any, **changes: str) -> str:
 def _composition_section(report: selectors.CapacityReport, dimension: str) -> dict[str, Any]:
     labels = report.group_labels[dimension]
     participants = report.figures.table(capacity.PARTICIPANTS, dimension)
-    applicants = report.figures.table(capacity.APPLICANTS, dimension)
+    not_enrolled = report.figures.table(capacity.NOT_ENROLLED, dimension)
     anchor = f"capacity-{dimension}"
     rows = [
         charts.PairRow(
             label=labels.get(group, group),
-            first=applicants.overall.shares.get(group),
-            first_text=_("Applicants: %(share)s") % {
-                "share": _share_text(applicants.overall.shares.get(group), applicants.overall.groups[group])},
+            first=not_enrolled.overall.shares.get(group),
+            first_text=_("Not enrolled: %(share)s") % {
+                "share": _share_text(not_enrolled.overall.shares.get(group), not_enrolled.overall.groups[group])},
             second=participants.overall.shares.get(group),
             second_text=_("Participants: %(share)s") % {
                 "share": _share_text(participants.overall.shares.get(group), participants.overall.groups[group])},
@@ -163,21 +167,22 @@ def _composition_section(report: selectors.CapacityReport, dimension: str) -> di
     name = str(selectors.DIMENSION_LABELS[dimension]).lower()
     chart = charts.paired_chart(
         rows, chart_id=f"{anchor}-chart",
-        title=_("Applicants and participants by %(dimension)s, every cohort shown") % {"dimension": name},
-        description=_("For each group, its share of every applicant (thin grey bar) and of every participant (thick "
-                      "bar), “not reported” included. The tables below hold the counts."),
-        first_legend=_("Applicants"), second_legend=_("Participants"),
+        title=_("Participants and applicants not enrolled by %(dimension)s, every cohort shown") % {
+            "dimension": name},
+        description=_("For each group, its share of the applicants who were not enrolled (thin grey bar) and of the "
+                      "participants (thick bar), “not reported” included. The tables below hold the counts."),
+        first_legend=_("Applicants not enrolled"), second_legend=_("Participants"),
     )
     return {
         "dimension": dimension, "label": name, "anchor": anchor,
         "groups": [(group, labels.get(group, group)) for group in participants.groups],
         "tables": [
             {"caption": _("%(population)s by %(dimension)s") % {
-                "population": selectors.POPULATION_LABELS[table.population],
-                "dimension": str(selectors.DIMENSION_LABELS[dimension]).lower()},
-             "anchor": f"{anchor}-{table.population}", "rows": [_composition_cells(row, labels) for row in table.rows],
-             "overall": _composition_cells(table.overall, labels)}
-            for table in (participants, applicants)
+                "population": selectors.POPULATION_LABELS[population], "dimension": name},
+             "anchor": f"{anchor}-{population}",
+             "rows": [_composition_cells(row, labels) for row in report.figures.table(population, dimension).rows],
+             "overall": _composition_cells(report.figures.table(population, dimension).overall, labels)}
+            for population in report.figures.populations
         ],
         "chart_svg": mark_safe(chart),  # charts escape every text
     }
@@ -341,7 +346,7 @@ def export_table(report: selectors.CapacityReport) -> tuple[list[str], list[list
     count_label, share_label = _("Count"), _("Share")
     for dimension in capacity.DIMENSIONS:
         labels = report.group_labels[dimension]
-        for population in (capacity.PARTICIPANTS, capacity.APPLICANTS):
+        for population in figures.populations:
             table = figures.table(population, dimension)
             title = _("%(population)s by %(dimension)s") % {
                 "population": selectors.POPULATION_LABELS[population],

@@ -30,7 +30,8 @@ PARTICIPANTS = [
     cap.Person("b", race="two_or_more", languages=("es",), status=cap.ENROLLED),
 ]
 APPLICANTS = [
-    *PARTICIPANTS,
+    *(cap.Person(person.cohort, race=person.race, languages=person.languages, other_languages=person.other_languages,
+                 enrolled=True) for person in PARTICIPANTS),
     cap.Person("a", race="white", languages=("en",)),
     cap.Person("b", race="hispanic_latino", languages=("en", "es")),
     cap.Person("b", race="no such code", languages=("en", "es")),  # an unknown code is not reported
@@ -115,6 +116,20 @@ class TestCompositionExact:
         assert values(row_b.groups)["not_reported"] == 2
         assert (row_b.answered.value, row_b.everyone.value) == (3, 5)
         assert table.overall.everyone.value == 11
+
+    def test_applicants_not_enrolled_are_those_without_a_place(self):
+        table = exact_figures().table(cap.NOT_ENROLLED, cap.RACE)
+        # A: one White applicant; B: one Hispanic/Latino and one with an unknown code
+        assert [row.everyone.value for row in table.rows] == [1, 2]
+        assert values(table.overall.groups)["white"] == 1
+        assert table.overall.answered.value == 2
+
+    def test_every_applicant_is_published_in_the_exact_version_only(self):
+        assert exact_figures().populations == [cap.PARTICIPANTS, cap.NOT_ENROLLED, cap.APPLICANTS]
+        published = cap.cohort_figures([A, B], APPLICANTS, PARTICIPANTS, exact=False)
+        assert published.populations == [cap.PARTICIPANTS, cap.NOT_ENROLLED]
+        with pytest.raises(KeyError):
+            published.table(cap.APPLICANTS, cap.RACE)
 
     def test_people_of_other_cohorts_are_ignored(self):
         figures = cap.cohort_figures([A], APPLICANTS, PARTICIPANTS, exact=True)
@@ -342,10 +357,12 @@ class TestCoverage:
         # languages follow the requests of the region shown
         assert coverage.languages == [cap.ALL_LANGUAGES, "es", "en", "vi"]
 
-    def test_published_version_hides_small_graduate_counts_only(self):
-        south = worked_coverage(exact=False, hidden_label="hidden").regions[1]
-        spanish = line(south, "es")
+    def test_published_version_hides_graduates_coverage(self):
+        coverage = worked_coverage(exact=False, hidden_label="hidden")
+        spanish = line(coverage.regions[1], "es")
         assert str(spanish.graduates) == "hidden"
+        # every graduate count, even 0 or a large one: the cohort tables bound them (module docstring)
+        assert all(found.graduates.hidden for area in (coverage.network, *coverage.regions) for found in area.lines)
         # requests and consultants are services and staff: shown as they are, and so is the gap
         assert (spanish.requests, spanish.consultants, spanish.gap) == (6, 0, cap.NO_SPEAKER)
 

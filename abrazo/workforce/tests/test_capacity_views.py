@@ -142,8 +142,10 @@ class TestPage:
         assert "the total who answered the race/ethnicity question and the total who answered about languages may " \
                "differ" in text(html)
         # applicants: 17, two of them Black applicants not accepted who left their languages blank
-        applicants = table_rows(html, "Applicants by language")
+        applicants = table_rows(html, "All applicants by language")
         assert applicants["Cohort 2023-24"][-2:] == ["15", "17"]
+        not_enrolled = table_rows(html, "Applicants not enrolled by race/ethnicity")
+        assert not_enrolled["Cohort 2023-24"][3] == "2 (100%)"  # Black
         # no chart without its table, and no published-version warning for exact sight
         assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart"') == 6
         assert "Published version" not in html
@@ -189,8 +191,14 @@ class TestPage:
             for cell in cells:
                 number = cell.split(" ")[0]
                 assert number in ("hidden", "—") or not number.isdigit() or int(number) == 0 or int(number) > 10
-        # and no switch to exact figures is offered
+        # all applicants together are not published, nor graduates' coverage
+        assert "All applicants by" not in html
+        assert "Applicants not enrolled by race/ethnicity" in html
+        valley = table_rows(html, "Central Valley: requests from its counties and the consultants serving one of them")
+        assert valley["Spanish"] == ["4", "1", "4.0", "hidden", "No gap"]
+        # and no switch to exact figures, nor a choice of cohorts, is offered
         assert 'name="published"' not in html
+        assert 'name="cohorts"' not in html
 
     def test_staff_may_preview_the_published_version(self, client, data):
         signed_in(client, data.world.people["regional_coordinator"])
@@ -200,6 +208,20 @@ class TestPage:
         # without the box ticked, the coordinator (network-wide for this report) sees exact figures
         exact = client.get(PAGE).content.decode()
         assert table_rows(exact, "Participants by race/ethnicity")["Cohort 2023-24"][5] == "3 (19%)"
+
+    def test_the_published_version_covers_every_cohort(self, client, world):
+        # given two cohorts, and a coordinator previewing the published version of one
+        build_capacity_data(world, cohorts=2)
+        chosen = world.network.cohorts.order_by("name").first()
+        signed_in(client, world.people["regional_coordinator"])
+        html = client.get(PAGE, {"published": "on", "cohorts": [str(chosen.pk)]}).content.decode()
+        # then both cohorts are there, and the page says why
+        rows = table_rows(html, "Completion by cohort")
+        assert {"Cohort 2023-24", "Cohort 2023-24 (1)"} <= set(rows)
+        assert "The cohorts ticked apply to exact figures only." in html
+        # while the exact figures follow the choice
+        exact = table_rows(client.get(PAGE, {"cohorts": [str(chosen.pk)]}).content.decode(), "Completion by cohort")
+        assert set(exact) == {chosen.name, "All cohorts shown"}
 
     @pytest.mark.parametrize("role", ["consultant", "supervisor", "program_staff"])
     def test_roles_without_the_report_get_404(self, client, data, role):
@@ -291,6 +313,7 @@ class TestExport:
         assert response["Content-Disposition"] == 'attachment; filename="workforce-capacity-golden-state-network.csv"'
         rows = csv_rows(response)
         assert any(row["Measure"] == "Not reported" and "may differ" in row["Value"] for row in rows)
+        assert any(row["Table"] == "All applicants by race/ethnicity" for row in rows)
         white = next(row for row in rows if row["Table"] == "Participants by race/ethnicity"
                      and row["Row"] == "Cohort 2023-24" and row["Group or language"] == "White"
                      and row["Measure"] == "Count")
@@ -305,7 +328,9 @@ class TestExport:
         signed_in(client, data.world.people["evaluator"])
         response = client.get(EXPORT, {"format": "csv"})
         assert response["Content-Disposition"].endswith('-published.csv"')
-        for row in csv_rows(response):
+        rows = csv_rows(response)
+        assert not any(row["Table"].startswith("All applicants") for row in rows)
+        for row in rows:
             if row["Measure"] in ("Count", "Participants", "Still enrolled", "Completed", "Withdrawn") \
                     or row["Measure"] == "Graduates in the field who speak it":
                 value = row["Value"]
