@@ -11,7 +11,8 @@ installing anything first.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -34,16 +35,17 @@ COMPETENCY_ASSESS = "competency.assess"
 # --- the framework ----------------------------------------------------------------------------------
 
 
-def install_default_framework(network: Network | UUID | str) -> None:
-    """Write the default domains for a network that has none. Two first uses at once both try; the unique
-    (network, key) constraint lets one set in and the other's rows are ignored."""
+def install_default_framework(network: Network | UUID | str, *, ids: Callable[[str], UUID] | None = None) -> None:
+    """Write the default domains for a network that has none (`ids` gives each key's id, for a demo that must
+    load the same rows every time). Two first uses at once both try; the unique (network, key) constraint lets
+    one set in and the other's rows are ignored."""
     network_id = network.pk if isinstance(network, Network) else network
     CompetencyDomain.objects.bulk_create(
         [
             CompetencyDomain(
-                network_id=network_id, key=default.key, position=index, name_en=default.name_en,
-                name_es=default.name_es, description_en=default.description_en,
-                description_es=default.description_es,
+                id=ids(default.key) if ids else uuid.uuid4(), network_id=network_id, key=default.key,
+                position=index, name_en=default.name_en, name_es=default.name_es,
+                description_en=default.description_en, description_es=default.description_es,
             )
             for index, default in enumerate(DEFAULT_DOMAINS, start=1)
         ],
