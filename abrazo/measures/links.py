@@ -150,8 +150,20 @@ def link_create(
     *, actor: Any, administration: Administration, email: str, language: str, days_valid: int = DEFAULT_DAYS_VALID,
 ) -> IssuedLink:
     """Make a new link for the administration, withdraw any link still open for it, and email it (after
-    commit) in the respondent's language."""
+    commit) in the respondent's language. For the people who record the administration's measures."""
     access.require(actor, RECORD, administration)
+    return link_issue(actor=actor, administration=administration, email=email, language=language,
+                      days_valid=days_valid)
+
+
+@transaction.atomic
+def link_issue(
+    *, actor: Any, administration: Administration, email: str, language: str, days_valid: int = DEFAULT_DAYS_VALID,
+) -> IssuedLink:
+    """What `link_create` does, without asking whether `actor` may: callers decide who may. `link_create`
+    checks "measure.record" (an episode's consultant); workforce feedback checks who runs the cohort or the
+    group the administration is about. Everything else (open and scheduled only, expiry range, withdrawing
+    the open link, the audit, the email after commit) is the same for every caller."""
     # Locked so that two people sending a link at once leave exactly one open.
     administration = Administration.objects.select_for_update().select_related("instrument").get(
         pk=administration.pk

@@ -19,7 +19,6 @@ link for the group is not sent another.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,7 +35,6 @@ from abrazo.accounts import access
 from abrazo.audit import services as audit
 from abrazo.audit.models import Action
 from abrazo.consultations.models import Group
-from abrazo.core import crypto
 from abrazo.core.submissions import claim_submission, remember_submission
 from abrazo.measures import links
 from abrazo.measures.models import (
@@ -103,19 +101,11 @@ def _issue_link(*, actor: Any, administration: Administration, email: str, langu
                 days_valid: int) -> links.IssuedLink:
     """A private survey link for a feedback administration, emailed after commit by measures.links.
 
-    links.link_create checks "measure.record", which belongs to an episode's consultant: the caller here has
-    checked cohort.manage or group.manage instead, on the cohort or group the administration was made for.
-    The rest is what link_create does for a brand-new administration (no open link to withdraw)."""
-    now = timezone.now()
-    token = secrets.token_urlsafe(links.TOKEN_BYTES)
-    link = SurveyLink.objects.create(
-        administration=administration, token_hash=links.hash_token(token), language=links.language_of_link(language),
-        expires_at=now + dt.timedelta(days=days_valid), sent_to=email.strip(), created_by=actor,
-    )
-    audit.record(user=actor, action=Action.CREATE, object_type=links.LINK_TYPE, object_id=str(link.pk))
-    sealed = crypto.encrypt(token)
-    transaction.on_commit(lambda: links.send_survey_link.enqueue(link_id=str(link.pk), sealed_token=sealed))
-    return links.IssuedLink(link=link, token=token)
+    Not links.link_create: that checks "measure.record", which belongs to an episode's consultant. The caller
+    here has checked cohort.manage or group.manage instead, on the cohort or group the administration is about.
+    A link re-sent after one expired unanswered withdraws the expired one, as link_create does."""
+    return links.link_issue(actor=actor, administration=administration, email=email, language=language,
+                            days_valid=days_valid)
 
 
 def _new_request(

@@ -180,6 +180,31 @@ class TestCreate:
                           email="t@example.org", language="en")
         assert SurveyLink.objects.count() == 1
 
+    def test_link_issue_leaves_the_permission_to_its_caller_and_keeps_the_rest(self, world, administration):
+        # given a regional coordinator, who may not record measures (so link_create refuses them)
+        coordinator = world.people["regional_coordinator"]
+        first = issue(world, administration)
+        # when a caller that decided they may (as workforce feedback does) issues a link through link_issue
+        issued = links.link_issue(actor=coordinator, administration=administration, email=" otra@example.org ",
+                                  language="en", days_valid=5)
+        # then the link is made as link_create makes it: the open one withdrawn, the new one audited to them
+        first.link.refresh_from_db()
+        assert first.link.revoked_at is not None
+        assert (issued.link.sent_to, issued.link.language, issued.link.created_by) == (
+            "otra@example.org", "en", coordinator)
+        assert AccessEvent.objects.filter(object_type="measures.surveylink", object_id=str(issued.link.pk),
+                                          user_id=coordinator.pk, action=Action.CREATE).count() == 1
+        # and its checks other than the permission still hold
+        with pytest.raises(ValidationError) as refused:
+            links.link_issue(actor=coordinator, administration=administration, email="t@example.org",
+                             language="en", days_valid=links.MAX_DAYS_VALID + 1)
+        assert refused.value.code == "days_valid"
+        completed = make_administration(world, status=AdministrationStatus.COMPLETED)
+        with pytest.raises(ValidationError) as refused:
+            links.link_issue(actor=coordinator, administration=completed, email="t@example.org", language="en",
+                             days_valid=5)
+        assert refused.value.code == "not_scheduled"
+
     def test_no_link_for_a_completed_administration(self, world):
         administration = make_administration(world, status=AdministrationStatus.COMPLETED)
         with pytest.raises(ValidationError) as refused:
