@@ -160,6 +160,12 @@ def consultant_queryset_for(*, user: Any) -> QuerySet[ConsultantProfile]:
     )
 
 
+def assessable_ids(*, user: Any, consultants: Sequence[ConsultantProfile]) -> set[UUID]:
+    """Which of these consultants the user may rate (themselves, or their supervisees), in one query."""
+    candidates = ConsultantProfile.objects.filter(pk__in=[consultant.pk for consultant in consultants])
+    return set(access.visible(user, COMPETENCY_ASSESS, candidates).values_list("pk", flat=True))
+
+
 def consultant_page_record(*, user: Any, consultants: list[ConsultantProfile]) -> None:
     audit.record_list(user=user, model=ConsultantProfile, ids=[consultant.pk for consultant in consultants])
 

@@ -141,8 +141,9 @@ def competency_consultants(request: HttpRequest) -> HttpResponse:
     page = paginate(request, selectors.consultant_queryset_for(user=request.user),
                     per_page=settings.ABRAZO_PAGE_SIZE)
     selectors.consultant_page_record(user=request.user, consultants=page.items)
+    assessable = selectors.assessable_ids(user=request.user, consultants=page.items)
     for consultant in page.items:
-        consultant.may_assess = access.can(request.user, COMPETENCY_ASSESS, consultant)
+        consultant.may_assess = consultant.pk in assessable
     return render(request, "workforce/competencies/consultants.html", {"page": page})
 
 

@@ -20,6 +20,12 @@ from abrazo.workforce.supervision_selectors import SupervisionFilters
 from abrazo.workforce.supervision_services import MAX_GROUP_SIZE, MAX_HOURS, MIN_HOURS, SupervisionData
 
 
+def consultant_choices(consultants: list[ConsultantProfile]) -> QuerySet[ConsultantProfile]:
+    """The consultants already read (and scoped) by the view, as a queryset that names them in one query."""
+    return (ConsultantProfile.objects.filter(pk__in=[consultant.pk for consultant in consultants])
+            .select_related("user").order_by("user__full_name", "id"))
+
+
 class ConsultantChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return obj.user.full_name
@@ -70,7 +76,7 @@ class SupervisionForm(CreateOnceMixin, VersionedForm):
         del self.fields["version"]
         self.initial.setdefault("held_on", timezone.localdate())
         consultant_field = self.fields["consultant"]
-        consultant_field.queryset = ConsultantProfile.objects.filter(pk__in=[c.pk for c in consultants or []])
+        consultant_field.queryset = consultant_choices(consultants or [])
         if consultants and len(consultants) == 1:
             # A consultant logging their own supervision does not choose whom it is for.
             self.initial.setdefault("consultant", consultants[0].pk)
@@ -101,7 +107,7 @@ class SupervisionFilterForm(WorkforceForm):
 
     def __init__(self, *args: Any, consultants: list[ConsultantProfile], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["consultant"].queryset = ConsultantProfile.objects.filter(pk__in=[c.pk for c in consultants])
+        self.fields["consultant"].queryset = consultant_choices(consultants)
 
     def to_filters(self) -> SupervisionFilters:
         if not self.is_bound or not self.is_valid():

@@ -248,6 +248,19 @@ class TestTheConsultantsList:
         assert AccessEvent.objects.filter(action=Action.LIST, object_type="directory.consultantprofile",
                                           object_ids=[str(consultant.pk)]).exists()
 
+    def test_the_supervisors_list_does_not_grow_with_the_team(self, client, world, consultant,
+                                                              django_assert_max_num_queries):
+        signed_in(client, world.people["supervisor"])
+        client.get(reverse("workforce:competency-consultants"))
+        with django_assert_max_num_queries(12):
+            client.get(reverse("workforce:competency-consultants"))
+        for _ in range(6):
+            ConsultantProfileFactory(network=world.network, region=world.region_a,
+                                     supervisor=world.people["supervisor"])
+        with django_assert_max_num_queries(12):
+            response = client.get(reverse("workforce:competency-consultants"))
+        assert [c.may_assess for c in response.context["page"].items] == [True] * 7
+
     def test_the_admin_sees_every_consultant_in_a_bounded_number_of_queries(
         self, client, world, consultant, django_assert_max_num_queries
     ):

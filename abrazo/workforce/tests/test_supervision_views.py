@@ -114,6 +114,27 @@ class TestTheConsultantsOwnPage:
             client.get(LIST)
 
 
+    def test_the_supervisors_list_with_a_consultant_filter_does_not_grow_with_the_team(
+        self, client, world, consultant, django_assert_max_num_queries
+    ):
+        signed_in(client, world.people["supervisor"])
+        SupervisionLogFactory(supervisee=consultant)
+        client.get(LIST)
+        with django_assert_max_num_queries(20):
+            client.get(LIST)
+        for _ in range(6):
+            profile = ConsultantProfileFactory(network=world.network, region=world.region_a,
+                                               supervisor=world.people["supervisor"])
+            SupervisionLogFactory(supervisee=profile)
+        with django_assert_max_num_queries(20):
+            response = client.get(LIST)
+        assert len(response.context["page"].items) == 7
+        assert response.content.decode().count('<option value="') >= 7 + 4  # consultants, then the kinds
+        with django_assert_max_num_queries(22):
+            response = client.get(LIST, {"consultant": str(consultant.pk)})
+        assert response.context["focus"] == consultant and "progress" in response.context
+
+
 class TestLoggingPages:
     def test_a_consultant_logs_a_session_with_their_supervisor_already_chosen(self, client, world, consultant):
         signed_in(client, world.people["consultant"])
@@ -133,6 +154,17 @@ class TestLoggingPages:
         # and the same form sent twice logs once
         again = client.post(NEW, log_post(world, submission_key=submission_key(body), consultant=str(consultant.pk)))
         assert again.status_code == 302 and SupervisionLog.objects.count() == 1
+
+    def test_the_supervisors_form_makes_a_bounded_number_of_queries(self, client, world, consultant,
+                                                                  django_assert_max_num_queries):
+        for _ in range(6):
+            ConsultantProfileFactory(network=world.network, region=world.region_a,
+                                     supervisor=world.people["supervisor"])
+        signed_in(client, world.people["supervisor"])
+        client.get(NEW)
+        with django_assert_max_num_queries(14):
+            response = client.get(NEW)
+        assert len(response.context["form"].fields["consultant"].queryset) == 7
 
     def test_a_group_without_its_size_is_asked_for_and_the_rest_is_kept(self, client, world, consultant):
         signed_in(client, world.people["consultant"])
