@@ -16,10 +16,33 @@ from django.utils.translation import gettext_lazy as _
 
 from abrazo.measures.administration_forms import EntryForm
 from abrazo.measures.administrations import CONSENT_KEY, AnswersRejected
-from abrazo.measures.links import DEFAULT_DAYS_VALID, MAX_DAYS_VALID
+from abrazo.measures.links import (
+    ABOUT_CONSULTATION,
+    ABOUT_GROUP,
+    ABOUT_TRAINING,
+    DEFAULT_DAYS_VALID,
+    MAX_DAYS_VALID,
+    survey_about,
+)
 from abrazo.measures.models import Administration
 
 STAFF_ONLY_FIELDS = ("completed_on", "language", "version", "submission_key")
+# Why the respondent is asked to agree, in words that fit what the survey is about: training and group feedback
+# is read by the people who run the training or the group, not by a consultant.
+CONSENT_HELP = {
+    ABOUT_CONSULTATION: _(
+        "Your answers help your consultant and your program see how consultation is going. Taking part is "
+        "your choice: if you prefer not to answer, use the button at the end."
+    ),
+    ABOUT_TRAINING: _(
+        "Your answers help the people who run the training see what works and what to improve. Taking part is "
+        "your choice: if you prefer not to answer, use the button at the end."
+    ),
+    ABOUT_GROUP: _(
+        "Your answers help the people who run the group see what works and what to improve. Taking part is "
+        "your choice: if you prefer not to answer, use the button at the end."
+    ),
+}
 
 
 class SurveyLinkForm(forms.Form):
@@ -41,10 +64,7 @@ class SurveyForm(EntryForm):
             self.fields.pop(name, None)
         if "respondent_consent" in self.fields:
             self.fields["respondent_consent"].label = _("I agree to answer this survey and to have my answers kept.")
-            self.fields["respondent_consent"].help_text = _(
-                "Your answers help your consultant and your program see how consultation is going. Taking part is "
-                "your choice: if you prefer not to answer, use the button at the end."
-            )
+            self.fields["respondent_consent"].help_text = CONSENT_HELP[survey_about(administration)]
 
     @property
     def asks_consent(self) -> bool:

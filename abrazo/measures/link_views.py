@@ -49,7 +49,8 @@ def _closed_page(request: HttpRequest, state: str, context: dict[str, Any] | Non
 @never_cache
 def survey(request: HttpRequest, token: str) -> HttpResponse:
     """Public on purpose: the respondent has no account. The token in the address is the only key; the
-    page shows the instrument, the program's name and the consultant's first name, nothing else."""
+    page shows the instrument, the program's name and the consultant's first name (for training or group
+    feedback, the cohort and session or the group it is about), nothing else."""
     if links.public_rate_limit_hit(address=client_ip(request)):
         return _closed_page(request, "busy")
     try:

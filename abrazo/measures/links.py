@@ -210,12 +210,40 @@ def link_revoke(*, actor: Any, link: SurveyLink) -> SurveyLink:
 # --- The email ------------------------------------------------------------------------------------
 
 
+# What a survey is about, for its wording. The values are workforce.FeedbackContext's: measures does not import
+# workforce (which builds on measures), it only reads the FeedbackRequest that workforce hangs on an administration.
+ABOUT_CONSULTATION = "episode"
+ABOUT_TRAINING = "training"
+ABOUT_GROUP = "group"
+# The joins a respondent's page and email need, so that neither costs a query per field.
+RESPONDENT_JOINS = (
+    "administration__instrument", "administration__program", "administration__network",
+    "administration__episode__consultant__user", "administration__feedback_request__cohort",
+    "administration__feedback_request__session", "administration__feedback_request__group",
+)
+
+
+def survey_about(administration: Administration) -> str:
+    """Training or group feedback when workforce asked for it through a FeedbackRequest; anything else is
+    worded as consultation (the satisfaction survey at closure, a teacher's measure on an episode)."""
+    request = getattr(administration, "feedback_request", None)  # no row: the reverse accessor raises, so None
+    if request is not None and request.context in (ABOUT_TRAINING, ABOUT_GROUP):
+        return str(request.context)
+    return ABOUT_CONSULTATION
+
+
 def respondent_context(link: SurveyLink) -> dict[str, Any]:
     """What a respondent may learn about the administration: the instrument, the program's name and the
-    consultant's first name. Never the child, the episode, or anyone's full name."""
+    consultant's first name; for training or group feedback, the cohort's name and the session's title, or
+    the group's name, which they took part in. Never the child, the episode, or anyone's full name."""
     administration = link.administration
     episode, program = administration.episode, administration.program
     full_name = episode.consultant.user.full_name.strip() if episode is not None else ""
+    about = survey_about(administration)
+    request = getattr(administration, "feedback_request", None) if about != ABOUT_CONSULTATION else None
+    cohort = getattr(request, "cohort", None)
+    session = getattr(request, "session", None)
+    group = getattr(request, "group", None)
     return {
         "instrument_name": administration.instrument.name,
         "minutes": administration.instrument.minutes,
@@ -223,16 +251,15 @@ def respondent_context(link: SurveyLink) -> dict[str, Any]:
         "consultant_first_name": full_name.split(" ")[0] if full_name else "",
         "network_name": administration.network.name,
         "expires_at": link.expires_at,
+        "about": about,
+        "cohort_name": cohort.name if cohort is not None else "",
+        "session_title": session.title if session is not None else "",
+        "group_name": group.name if group is not None else "",
     }
 
 
 def _link_with_context(link_id: str) -> SurveyLink | None:
-    return (
-        SurveyLink.objects.select_related(
-            "administration__instrument", "administration__program", "administration__network",
-            "administration__episode__consultant__user",
-        ).filter(pk=link_id).first()
-    )
+    return SurveyLink.objects.select_related(*RESPONDENT_JOINS).filter(pk=link_id).first()
 
 
 @task()
@@ -275,10 +302,7 @@ def public_rate_limit_hit(*, address: str | None, now: datetime | None = None) -
 def _find(token: str, *, lock: bool = False) -> SurveyLink:
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise Http404
-    links = SurveyLink.objects.select_related(
-        "administration__instrument", "administration__program", "administration__network",
-        "administration__episode__consultant__user",
-    )
+    links = SurveyLink.objects.select_related(*RESPONDENT_JOINS)
     if lock:
         # Only the link row: the nullable joins cannot be locked on PostgreSQL.
         links = links.select_for_update(of=("self",))

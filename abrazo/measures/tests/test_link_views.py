@@ -16,7 +16,13 @@ from abrazo.audit.models import AccessEvent, Action, Outcome
 from abrazo.measures import links
 from abrazo.measures.models import Administration, AdministrationStatus, AnswerSource, Respondent, SurveyLink
 from abrazo.measures.tests.factories import ItemFactory
-from abrazo.measures.tests.test_links import issue, make_administration, move_clock
+from abrazo.measures.tests.test_links import (
+    issue,
+    issue_feedback,
+    make_administration,
+    make_feedback_administration,
+    move_clock,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -202,6 +208,64 @@ class TestTheSurvey:
         issued = issue(world, administration, language="en")
         client = Client()
         assert [client.get(url(issued.token)).status_code for _ in range(3)] == [200, 200, 429]
+
+
+CONSULTATION_HELP = "Your answers help your consultant and your program see how consultation is going."
+
+
+class TestWhatThePageSaysItIsAbout:
+    def test_a_consultants_survey_names_the_program_and_the_consultant(self, world, administration):
+        issued = issue(world, administration, language="en")
+        response = Client().get(url(issued.token))
+        html = response.content.decode()
+        assert "For Sunrise Center, asked by your consultant Consultant." in html
+        assert response.context["form"].fields["respondent_consent"].help_text.startswith(CONSULTATION_HELP)
+        assert CONSULTATION_HELP in html
+
+    @pytest.mark.parametrize(("about", "intro", "help_text"), [
+        ("session", "About “Reflective practice”, a session of Central Valley Cohort 3.",
+         "Your answers help the people who run the training see what works and what to improve."),
+        ("cohort", "About your training: Central Valley Cohort 3.",
+         "Your answers help the people who run the training see what works and what to improve."),
+        ("group", "About the group Círculo de maestras.",
+         "Your answers help the people who run the group see what works and what to improve."),
+    ])
+    def test_training_and_group_feedback_names_what_it_is_about_and_asks_consent_without_a_consultant(
+        self, world, about, intro, help_text
+    ):
+        # given a training or group feedback survey's link, in English
+        issued = issue_feedback(world, make_feedback_administration(world, about))
+        # when the participant opens it
+        response = Client().get(url(issued.token))
+        # then the page says which session, cohort or group it is about
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert intro in html
+        # and the agreement is asked in words about the training or the group, never about a consultant
+        consent = response.context["form"].fields["respondent_consent"]
+        assert str(consent.help_text) == help_text + (
+            " Taking part is your choice: if you prefer not to answer, use the button at the end.")
+        assert help_text in html
+        assert "consultant" not in str(consent.help_text).lower()
+        assert "your consultant" not in html.lower() and CONSULTATION_HELP not in html
+
+    def test_a_spanish_feedback_page_names_the_group(self, world):
+        issued = issue_feedback(world, make_feedback_administration(world, "group", language="es"), language="es")
+        html = Client().get(url(issued.token)).content.decode()
+        assert '<html lang="es"' in html and "Círculo de maestras" in html
+        assert "consultor(a)" not in html and "su consultor" not in html
+
+    @pytest.mark.parametrize(("about", "ask"), [
+        ("cohort", "ask the people who run the training for a new link"),
+        ("group", "ask the people who run the group for a new link"),
+    ])
+    def test_an_expired_feedback_link_says_whom_to_ask_not_a_consultant(self, world, monkeypatch, about, ask):
+        issued = issue_feedback(world, make_feedback_administration(world, about))
+        move_clock(monkeypatch, dt.timedelta(days=15))
+        response = Client().get(url(issued.token))
+        assert response.status_code == 410
+        html = response.content.decode()
+        assert ask in html and "your consultant" not in html
 
 
 class TestTheStaffPage:

@@ -28,6 +28,7 @@ from abrazo.measures.models import (
     Administration,
     AdministrationStatus,
     AnswerSource,
+    Instrument,
     Level,
     Respondent,
     Source,
@@ -62,6 +63,38 @@ def make_administration(world: Any, *, program: Any = None, consultant: Any = No
         **fields,
     }
     return Administration.objects.create(**values)
+
+
+def make_feedback_administration(world: Any, about: str, *, language: str = "en") -> Administration:
+    """A scheduled training feedback survey (the shipped one) that workforce asked for: "session" about session
+    1, "Reflective practice", of the cohort "Central Valley Cohort 3"; "cohort" about that whole cohort;
+    "group" about the group "Círculo de maestras" led by the world's consultant."""
+    from abrazo.consultations.tests.group_factories import GroupFactory
+    from abrazo.workforce.models import FeedbackRequest
+    from abrazo.workforce.tests.factories_feedback import FeedbackCohortFactory, FeedbackSessionFactory
+
+    administration = Administration.objects.create(
+        network=world.network, instrument=Instrument.objects.get(network__isnull=True, key="abrazo_training_feedback"),
+        respondent_role=Respondent.OTHER, timepoint=Timepoint.POST, language=language,
+    )
+    about_what: dict[str, Any] = {}
+    if about in ("session", "cohort"):
+        cohort = FeedbackCohortFactory(network=world.network, region=world.region_a, name="Central Valley Cohort 3")
+        about_what["cohort"] = cohort
+        if about == "session":
+            about_what["session"] = FeedbackSessionFactory(cohort=cohort, number=1, title="Reflective practice")
+    else:
+        profile = ConsultantProfile.objects.get(user=world.people["consultant"])
+        about_what["group"] = GroupFactory(facilitator=profile, name="Círculo de maestras")
+    FeedbackRequest.objects.create(network=world.network, administration=administration,
+                                   context="group" if about == "group" else "training", **about_what)
+    return administration
+
+
+def issue_feedback(world: Any, administration: Administration, *, language: str = "en") -> links.IssuedLink:
+    # As workforce does: it checks who runs the cohort or the group, then issues the link.
+    return links.link_issue(actor=world.people["regional_coordinator"], administration=administration,
+                            email="participante@example.org", language=language, days_valid=14)
 
 
 class RecordedAnswers:
@@ -297,6 +330,69 @@ class TestEmail:
                 issue(world, administration, email="second@example.org")
         # then only the open one was mailed
         assert [message.to for message in mail.outbox] == [["second@example.org"]]
+
+
+class TestWhatTheEmailSaysItIsAbout:
+    def test_a_consultants_survey_names_the_consultant_and_the_program(
+        self, world, administration, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            issue(world, administration, language="en")
+        message = mail.outbox[0]
+        assert message.subject == "A short survey for you: Teacher Stress Check"
+        assert "Consultant, your consultant at Sunrise Center, asks you to answer a short survey: " \
+               "Teacher Stress Check." in message.body
+        assert "training" not in message.body and "group" not in message.body
+
+    @pytest.mark.parametrize(("about", "subject", "sentence", "who"), [
+        ("session", "Training and group feedback survey: “Reflective practice”, Central Valley Cohort 3",
+         "You are asked what you thought of “Reflective practice”, a session of Central Valley Cohort 3, in a "
+         "short survey: Training and group feedback survey.", "the people who run the training"),
+        ("cohort", "Training and group feedback survey: your training, Central Valley Cohort 3",
+         "You are asked what you thought of your training, Central Valley Cohort 3, in a short survey: "
+         "Training and group feedback survey.", "the people who run the training"),
+        ("group", "Training and group feedback survey: the group Círculo de maestras",
+         "You are asked what you thought of the group Círculo de maestras, in a short survey: "
+         "Training and group feedback survey.", "the people who run the group"),
+    ])
+    def test_training_and_group_feedback_names_what_it_is_about_and_no_consultant(
+        self, world, django_capture_on_commit_callbacks, about, subject, sentence, who
+    ):
+        # given a training or group feedback survey that workforce asked for
+        administration = make_feedback_administration(world, about)
+        # when its link is emailed in English
+        with django_capture_on_commit_callbacks(execute=True):
+            issue_feedback(world, administration)
+        # then the subject and the body say which session, cohort or group it is about, and who reads it
+        message = mail.outbox[0]
+        assert message.subject == subject
+        assert sentence in message.body
+        assert f"Your answers help {who} see what works and what to improve." in message.body
+        assert "consultant" not in message.body.lower()
+
+    def test_a_spanish_email_names_the_cohort_too(self, world, django_capture_on_commit_callbacks):
+        administration = make_feedback_administration(world, "cohort", language="es")
+        with django_capture_on_commit_callbacks(execute=True):
+            issue_feedback(world, administration, language="es")
+        message = mail.outbox[0]
+        assert message.extra_headers["Content-Language"] == "es"
+        assert "Central Valley Cohort 3" in message.subject
+        assert "Central Valley Cohort 3" in message.body
+        assert "Encuesta de opinión sobre la capacitación o el grupo" in message.body
+        assert "consultor" not in message.body.lower()
+
+    def test_the_context_says_what_the_survey_is_about(self, world, administration):
+        # (the page and the email share it)
+        session = links.respondent_context(issue_feedback(world, make_feedback_administration(world, "session")).link)
+        assert (session["about"], session["cohort_name"], session["session_title"], session["group_name"]) == (
+            links.ABOUT_TRAINING, "Central Valley Cohort 3", "Reflective practice", "")
+        assert session["consultant_first_name"] == "" and session["program_name"] == ""
+        group = links.respondent_context(issue_feedback(world, make_feedback_administration(world, "group")).link)
+        assert (group["about"], group["cohort_name"], group["group_name"]) == (
+            links.ABOUT_GROUP, "", "Círculo de maestras")
+        episode = links.respondent_context(issue(world, administration).link)
+        assert (episode["about"], episode["consultant_first_name"], episode["cohort_name"]) == (
+            links.ABOUT_CONSULTATION, "Consultant", "")
 
 
 # --- using --------------------------------------------------------------------------------------
