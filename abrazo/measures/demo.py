@@ -14,7 +14,8 @@ rosters, so episodes exist and child episodes know their roster child) and write
   most children and classrooms improve a little, a sizeable minority get worse;
 - the satisfaction survey at closure for most closed episodes, answered by the program's teacher or director
   (Spanish when the respondent speaks Spanish and consultation was in Spanish, or they have no English), most
-  through a survey link (a used, expired `SurveyLink` row is kept for those), the rest entered in Abrazo;
+  through a survey link (a used, expired `SurveyLink` row is kept for those), the rest entered in Abrazo; about
+  a third leave a comment, and most of those agree to its being shared as a voice from the field;
 - the program readiness check at the start of programmatic episodes, answered by the director;
 - each consultant's consultative-stance self-reflection twice a year (pre in the first weeks of their first
   episode, post six months later, still scheduled when that is in the future), attached to that episode so
@@ -73,7 +74,14 @@ from abrazo.measures.models import (
     SurveyLink,
     Timepoint,
 )
-from abrazo.measures.shipped import DOES_NOT_APPLY, READINESS_CHECK, SATISFACTION, STANCE, STANCE_SUBSCALES
+from abrazo.measures.shipped import (
+    DOES_NOT_APPLY,
+    READINESS_CHECK,
+    SATISFACTION,
+    SHARE_COMMENT_YES,
+    STANCE,
+    STANCE_SUBSCALES,
+)
 
 if TYPE_CHECKING:
     from abrazo.directory.demo import Builder
@@ -205,6 +213,10 @@ PRE_MISSING = 0.04
 FOLLOW_UP_SHARE = 0.3  # of completed posts more than three months old
 SATISFACTION_RESPONSE = 0.8
 SATISFACTION_BY_LINK = 0.65
+# Of the respondents who wrote a comment, those who agree to its being shared (without their name) as a voice
+# from the field; the others say no. Nobody who wrote nothing is asked.
+SHARE_COMMENT_RATE = 0.75
+SHARE_COMMENT_NO = "0"
 OPEN_PRE_OVERDUE = 0.15  # of open episodes past their pre's due date: still not done
 PRE_DUE_DAYS = 21
 STANCE_INTERVAL_DAYS = 182
@@ -616,6 +628,10 @@ class MeasuresLoader:
             if rng.random() < pool:
                 answers[item] = rng.choice(COMMENTS[item][language])
         by_link = rng.random() < SATISFACTION_BY_LINK
+        # Drawn last, and only for those who wrote something, so that every other value the stream gives (in
+        # this survey and in the demo's other records) is what it was before the question was asked.
+        if "sat_most_helpful" in answers or "sat_could_be_better" in answers:
+            answers["sat_share_comment"] = SHARE_COMMENT_YES if rng.random() < SHARE_COMMENT_RATE else SHARE_COMMENT_NO
         row = self.add(episode, key, Timepoint.POST, who, due=sent + timedelta(days=14), done=done, answers=answers,
                        source=AnswerSource.LINK if by_link else AnswerSource.FORM)
         if by_link:

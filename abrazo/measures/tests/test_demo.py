@@ -152,6 +152,27 @@ def test_tiny_demo_measures_are_plausible_and_scored_by_the_engine() -> None:
 
 
 @pytest.mark.django_db
+def test_tiny_demo_satisfaction_comments_say_whether_they_may_be_shared() -> None:
+    # given the tiny demo's completed satisfaction surveys
+    network = load()
+    surveys = list(Administration.objects.filter(network=network, instrument__key="abrazo_satisfaction",
+                                                 status=AdministrationStatus.COMPLETED))
+    commented = [a for a in surveys if {"sat_most_helpful", "sat_could_be_better"} & set(a.answers)]
+    # then some wrote a comment, in the survey's language
+    assert commented
+    for administration in commented:
+        comments = measures_demo.COMMENTS["sat_most_helpful"][administration.language] + measures_demo.COMMENTS[
+            "sat_could_be_better"][administration.language]
+        assert {administration.answers.get("sat_most_helpful"), administration.answers.get("sat_could_be_better")} <= {
+            *comments, None}
+    # and each of them said yes or no to sharing it (most yes), while those who wrote nothing were not asked
+    shared = [a.answers.get("sat_share_comment") for a in commented]
+    assert set(shared) <= {"1", "0"} and None not in shared
+    assert shared.count("1") > len(shared) / 2
+    assert not [a for a in surveys if a not in commented and "sat_share_comment" in a.answers]
+
+
+@pytest.mark.django_db
 def test_tiny_demo_outcomes_improve_modestly_with_attrition_and_some_worse() -> None:
     # given the tiny demo's pre/post pairs of the outcome scales (satisfaction-type: higher is better, and one
     # concern scale where lower is better)
