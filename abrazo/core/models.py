@@ -23,3 +23,21 @@ class VersionedModel(BaseModel):
 
     class Meta:
         abstract = True
+
+
+class RateCounter(models.Model):
+    """One public form's submissions from one address in one time window (core/ratelimit.py).
+
+    A row of its own rather than a cache entry: the database cache's increment is a read then a write, so
+    requests sent in parallel all read the same count and a burst slipped past the limit. An UPDATE of
+    `count = count + 1` is atomic on every database."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -52,6 +52,7 @@ def _tile_sources() -> list[tuple[Any, str, models.QuerySet[Any], str | None]]:
     from abrazo.directory.models import Agency, Classroom, ConsultantProfile, Program, ProgramStaff, Region
     from abrazo.incidents.models import EarlyWarning, WarningStatus
     from abrazo.intake.models import Request, RequestStatus
+    from abrazo.library.models import Resource, ResourceStatus
 
     waiting = [RequestStatus.NEW, RequestStatus.NEEDS_INFO, RequestStatus.WAITLISTED]
     return [
@@ -60,6 +61,8 @@ def _tile_sources() -> list[tuple[Any, str, models.QuerySet[Any], str | None]]:
         (_("Open requests"), "request.view", Request.objects.filter(status__in=waiting), "intake:request-list"),
         (_("Open episodes"), "episode.view", Episode.objects.exclude(phase__in=[Phase.CLOSED, Phase.FOLLOWED_UP]),
          "consultations:episode-list"),
+        (_("Library suggestions waiting"), "resource.curate", Resource.objects.filter(status=ResourceStatus.SUGGESTED),
+         "library:curation-queue"),
         (_("Programs"), "program.view", Program.objects.filter(is_active=True), "directory:program-list"),
         (_("Classrooms"), "classroom.view", Classroom.objects.filter(is_active=True), None),
         (_("Program staff"), "staff.view", ProgramStaff.objects.filter(is_active=True), None),

@@ -5,8 +5,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from abrazo.core.decorators import public, signed_in
+from abrazo.core.decorators import public
 from abrazo.core.selectors import dashboard_for
+from abrazo.library import site_views
 
 
 @public
@@ -22,7 +23,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
-@signed_in
+@public
 def home(request: HttpRequest) -> HttpResponse:
-    """The landing page: each role sees its own scope, counts and quick links."""
+    """Public on purpose: a visitor who is not signed in gets the network's public site; a signed-in person the
+    landing dashboard, where each role sees its own scope, counts and quick links."""
+    if not request.user.is_authenticated:
+        return site_views.home(request)
     return render(request, "core/home.html", {"dashboard": dashboard_for(request.user)})

@@ -569,9 +569,11 @@ def wipe_network(network: Network) -> None:
     """
     from abrazo.consultations.demo import wipe_service_loop
     from abrazo.incidents.demo import wipe_incidents
+    from abrazo.library.demo import wipe_library
     from abrazo.measures.demo import wipe_measures
     from abrazo.workforce.demo import wipe_workforce
 
+    wipe_library(network)  # resources and pages name the demo administrator (PROTECT)
     wipe_workforce(network)  # supervision logs protect supervisors; cohorts cascade
     wipe_measures(network)  # administrations hang on episodes and instruments (PROTECT)
 
@@ -692,6 +694,10 @@ class Builder:
         from abrazo.workforce.demo import load_workforce
 
         load_workforce(self, network)
+        # Issue 7's step: the resource library (published resources, suggestions) and the site's pages.
+        from abrazo.library.demo import load_library
+
+        load_library(self, network)
         return network
 
     def load_geography(self) -> Network:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from abrazo.accounts import access
 from abrazo.accounts.models import Role
@@ -17,6 +22,7 @@ from abrazo.directory.models import (
     Classroom,
     ConsultantProfile,
     County,
+    Language,
     Network,
     NetworkCounty,
     Program,
@@ -298,3 +304,69 @@ def current_version_of(*, obj: Any) -> int:
     """The stored version of a record the user already holds, to let a stale editor try again."""
     version = type(obj)._default_manager.filter(pk=obj.pk).values_list("version", flat=True).first()
     return int(version) if version is not None else int(obj.version)
+
+
+def _folded(text: str) -> str:
+    # "Árabe" sorts with the A's: accents are set aside for the order only.
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(character for character in decomposed if not unicodedata.combining(character))
+
+
+def language_choices(*, first: Sequence[str] = ("en", "es")) -> list[tuple[str, str]]:
+    """Every language of the reference table as (code, name in the page's language): `first` in that order (the
+    languages Abrazo itself speaks), then the others alphabetically. Call it when the form is built, so the names
+    follow the page's language."""
+    languages = {language.code: str(language) for language in Language.objects.all()}
+    leading = [(code, languages[code]) for code in first if code in languages]
+    others = sorted(((code, name) for code, name in languages.items() if code not in first),
+                    key=lambda pair: _folded(pair[1]))
+    return [*leading, *others]
+
+
+# --- the network of the public pages ---------------------------------------------------------------------
+#
+# Public pages (the home, content pages, sitemap, library, suggestion, request and application forms, voices)
+# are reached without signing in and often without a network in the address. They all decide which network is
+# meant by the same rules, so that the home's links lead to the same network's library and forms:
+#   1. the network named in the address (/library/n/<slug>/ ...);
+#   2. on the forms staff also use (request, suggestion, application): a signed-in person's own network, because
+#      staff enter requests for their own network from their pages;
+#   3. the network named by the ABRAZO_SITE_NETWORK setting;
+#   4. the deployment's only network;
+#   5. then each page's own way: the first by name (the home and the forms, which need one), or a choice among the
+#      networks that have something to show (the library, voices).
+
+
+def _decided_network(*, slug: str | None, user: Any) -> Network | list[Network]:
+    """The network meant without asking the visitor; else the first two networks by name (several could be
+    meant). 404 when there is no such network, or none at all."""
+    if slug:
+        return get_object_or_404(Network, slug=slug)
+    if user is not None and getattr(user, "is_authenticated", False):
+        own: Network | None = user.primary_network
+        if own is not None:
+            return own
+    configured = str(getattr(settings, "ABRAZO_SITE_NETWORK", "") or "")
+    if configured:
+        return get_object_or_404(Network, slug=configured)
+    networks = list(Network.objects.order_by("name", "pk")[:2])
+    if not networks:
+        raise Http404
+    return networks[0] if len(networks) == 1 else networks
+
+
+def public_network(*, slug: str | None, user: Any = None) -> Network:
+    """The network of a public page that must have one (the home, a form): by the rules above, else the first by
+    name. Pass `user` only where a signed-in person's own network should win (the forms staff use)."""
+    decided = _decided_network(slug=slug, user=user)
+    return decided[0] if isinstance(decided, list) else decided
+
+
+def public_network_or_choice(*, slug: str | None, offered: QuerySet[Network]) -> Network | None:
+    """The network of a public page that may let the visitor choose (the library, voices): by the rules above,
+    else the only one of `offered` (the networks with something to show); None: the visitor chooses among them."""
+    decided = _decided_network(slug=slug, user=None)
+    if not isinstance(decided, list):
+        return decided
+    candidates = list(offered.order_by("name", "pk")[:2])
+    return candidates[0] if len(candidates) == 1 else None

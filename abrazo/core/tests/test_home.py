@@ -21,10 +21,20 @@ def link_urls(response) -> list[str]:
     return [link.url for link in response.context["dashboard"].links]
 
 
-def test_signed_out_visitor_is_sent_to_sign_in(client, db):
-    # when someone who is not signed in opens the dashboard
+def test_signed_out_visitor_gets_the_public_site_not_the_dashboard(client, world):
+    # when someone who is not signed in opens the front page
     response = client.get(HOME)
-    # then they are asked to sign in first
+    # then they see the network's public site (abrazo/library/tests/test_site_public.py), and no dashboard
+    assert response.status_code == 200
+    assert "dashboard" not in response.context
+    assert response.templates[0].name == "site/home.html"
+
+
+def test_before_any_network_exists_the_front_page_is_sign_in(client, db):
+    # given a new installation without a network (so without a public site)
+    # when someone who is not signed in opens the front page
+    response = client.get(HOME)
+    # then they are asked to sign in
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
 

@@ -30,6 +30,8 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "ALLOWED_HOSTS": "abrazo.example.org",
         # Fernet key for encrypted note fields (abrazo.core.crypto); production refuses to start without one.
         "ABRAZO_FIELD_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        # The address in emails' links; without it the deploy check warns (abrazo.W001).
+        "SITE_URL": "https://abrazo.example.org",
         **overrides,
     }
     return clean_env(tmp_path, **{key: value for key, value in variables.items() if value})
@@ -76,6 +78,7 @@ def test_production_settings_pass_the_deploy_check_with_no_warning(tmp_path):
         ({"DEBUG": "1"}, "security.W018"),
         ({"ALLOWED_HOSTS": ""}, "security.W020"),
         ({"SECURE_HSTS_SECONDS": "0"}, "security.W004"),
+        ({"SITE_URL": ""}, "abrazo.W001"),
     ],
 )
 def test_the_deploy_check_catches_a_weakened_deployment(tmp_path, override, warning):
