@@ -23,6 +23,7 @@ from abrazo.directory.tests.factories import (
 from abrazo.equity.tests import matrix as equity_matrix
 from abrazo.incidents.tests import matrix as roster_matrix
 from abrazo.incidents.tests import warning_matrix
+from abrazo.library.tests import matrix_curation, matrix_plan, matrix_resource, matrix_site
 from abrazo.measures.tests import matrix as measures_matrix
 from abrazo.workforce.tests import (
     matrix_application,
@@ -109,8 +110,10 @@ SCOPED_OBJECTS.update(group_matrix.SCOPED_OBJECTS)
 # Workforce (issue 6): one table per area, each kept beside that area's tests.
 WORKFORCE_TABLES = (matrix_cohort, matrix_application, matrix_competency, matrix_supervision, matrix_capacity,
                     matrix_feedback)
+# The public site and the resource library (issue 7).
+LIBRARY_TABLES = (matrix_resource, matrix_curation, matrix_site, matrix_plan)
 # Children, incidents and exclusions; early warnings; equity dashboards.
-for _table in (roster_matrix, warning_matrix, equity_matrix, measures_matrix, *WORKFORCE_TABLES):
+for _table in (roster_matrix, warning_matrix, equity_matrix, measures_matrix, *WORKFORCE_TABLES, *LIBRARY_TABLES):
     URL_OBJECTS.update(_table.URL_OBJECTS)
     SCOPED_OBJECTS.update(_table.SCOPED_OBJECTS)
 
@@ -171,7 +174,7 @@ def build_matrix_world(world: Any) -> MatrixWorld:
         objects[name.format("staff")] = ProgramStaffFactory(program=program)
     objects.update(episode_matrix.build_objects(objects))
     objects.update(group_matrix.build_objects(objects))
-    for table in (roster_matrix, warning_matrix, equity_matrix, measures_matrix, *WORKFORCE_TABLES):
+    for table in (roster_matrix, warning_matrix, equity_matrix, measures_matrix, *WORKFORCE_TABLES, *LIBRARY_TABLES):
         objects.update(table.build_objects(objects))
     return MatrixWorld(people=world.people, objects=objects)
 

@@ -144,7 +144,7 @@ def test_sign_in_needs_the_password_and_then_a_correct_totp_code(world):
     # then they are asked for the code and are not signed in yet
     assert response["Location"] == reverse("mfa_authenticate")
     assert not is_signed_in(client)
-    assert client.get(reverse("core:home"))["Location"].startswith(reverse("account_login"))
+    assert client.get(reverse("usersessions_list"))["Location"].startswith(reverse("account_login"))
     # and when they type the code from their app
     response = submit_code(client, pyotp.TOTP(TOTP_SECRET).now())
     # then they are signed in and see the dashboard

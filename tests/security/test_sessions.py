@@ -18,7 +18,8 @@ from abrazo.audit.models import AccessEvent, Action
 
 pytestmark = pytest.mark.django_db
 
-HOME = "/"
+# A page only a signed-in person may open (the front page "/" is public: it shows the site to visitors).
+HOME = "/accounts/sessions/"
 
 
 def signed_in_client(user: Any) -> Client:
