@@ -8,10 +8,13 @@ total, a grand total, or a total shared by linked tables such as race x gender a
 algorithm serves a single column, a two-way table with margins and several linked tables.
 
 What a reader is assumed to know: the published values, the relations, which hidden values are counts of
-1..high (they read "1-10") and that every count is at least 0. Two rules protect the hidden ones:
+1..high (they read "1-10"), that every count is at least 0, and any value the caller says is known anyway
+(published exactly elsewhere: such a value is never hidden, and counts as published). Two rules protect the
+hidden ones:
 
 - No exact recovery. No hidden value is a linear consequence of the published ones (checked exactly with
-  rational elimination), except values the relations force to zero whatever is hidden.
+  rational elimination), except values the relations force to zero whatever is hidden, and values the known
+  ones give away whatever is hidden.
 - No narrowing. A reader can also use the bounds: in a column 1, 1, 50 with total 52 the hidden pair adds up
   to 2, so each is 1; in 1, 2, 60 with total 63 each is 1 or 2. So, for every relation whose total is
   published, the hidden members must add up to 0 or to more than `high`, and, given only that the other
@@ -352,12 +355,30 @@ def _preference(values: Sequence[int], index: int) -> tuple[bool, int, int]:
     return (values[index] == 0, values[index], index)
 
 
-def _cheapest(values: Sequence[int], candidates: Iterable[int]) -> int | None:
-    return min(candidates, key=lambda index: _preference(values, index), default=None)
+def _cheapest(values: Sequence[int], candidates: Iterable[int], known: frozenset[int] = frozenset()) -> int | None:
+    """The most preferred of the candidates, leaving out values the reader knows anyway (hiding them is no use)."""
+    return min((index for index in candidates if index not in known), key=lambda index: _preference(values, index),
+               default=None)
+
+
+def _part_ranges(
+    values: Sequence[int], constraint: _Constraint, hidden_members: Iterable[int], high: int
+) -> dict[int, tuple[int, int | None]]:
+    """The range each hidden 1..high member of one relation keeps, from the other members' bounds alone."""
+    lower, upper = _starting_bounds(values, hidden_members, high)
+    ranges: dict[int, tuple[int, int | None]] = {}
+    for index, new_lower, new_upper in _implied(constraint, lower, upper):
+        if is_primary(values[index], high=high):
+            top = upper[index]
+            if new_upper is not None and (top is None or new_upper < top):
+                top = new_upper
+            ranges[index] = (lower[index] if new_lower is None else max(lower[index], new_lower), top)
+    return ranges
 
 
 def _relation_at_risk(
-    values: Sequence[int], relation: Relation, constraint: _Constraint | None, hidden: set[int], high: int
+    values: Sequence[int], relation: Relation, constraint: _Constraint | None, hidden: set[int], high: int,
+    known: frozenset[int] = frozenset(),
 ) -> bool:
     """Whether one relation, on its own, gives a hidden value away or narrows a hidden 1..high value.
 
@@ -366,6 +387,10 @@ def _relation_at_risk(
       at most that sum (1, 1, 50 of 52: both 1s are 1);
     - total published and, from the other hidden members' bounds alone, a hidden 1..high part can no
       longer be 1 or no longer be `high` (10 and 10 hidden with a hidden sum of 20: both are 10).
+
+    A total the reader knows anyway (`known`) caps its parts whatever is hidden (a known 3 keeps each part
+    within 0..3), so there the last two rules only ask that each hidden 1..high part keep the range it would
+    have with every other member that may be hidden hidden.
     """
     members = set(_members(relation))
     hidden_members = members & hidden
@@ -373,6 +398,12 @@ def _relation_at_risk(
         return True
     if relation.total in hidden or not hidden_members:
         return False
+    if relation.total in known:
+        if constraint is None:
+            return False
+        widest = _part_ranges(values, constraint, members - known, high)
+        return any(widest[index] != found for index, found in
+                   _part_ranges(values, constraint, hidden_members, high).items())
     hidden_sum = sum(values[part] for part in relation.parts if part in hidden)
     if 0 < hidden_sum <= high:
         return True
@@ -393,22 +424,23 @@ def _protect_each_relation(
     containing: Sequence[Sequence[int]],
     hidden: set[int],
     high: int,
+    known: frozenset[int] = frozenset(),
 ) -> None:
     """Hide values until no relation on its own gives a value away or narrows one (see `_relation_at_risk`),
-    always mending the first relation at risk with its most preferred published member. Only relations
-    touching a newly hidden value are checked again: the others cannot have changed."""
+    always mending the first relation at risk with its most preferred published member that is not known
+    anyway. Only relations touching a newly hidden value are checked again: the others cannot have changed."""
     dirty = list(range(len(relations)))  # a heap: the first relation at risk is mended first
     heapq.heapify(dirty)
     waiting = set(dirty)
     while dirty:
         number = dirty[0]
         relation = relations[number]
-        if not _relation_at_risk(values, relation, constraints[number], hidden, high):
+        if not _relation_at_risk(values, relation, constraints[number], hidden, high, known):
             heapq.heappop(dirty)
             waiting.discard(number)
             continue
-        choice = _cheapest(values, (index for index in _members(relation) if index not in hidden))
-        if choice is None:  # everything in it is hidden already: nothing more to do here
+        choice = _cheapest(values, (index for index in _members(relation) if index not in hidden), known)
+        if choice is None:  # everything in it is hidden already (or known): nothing more to do here
             heapq.heappop(dirty)
             waiting.discard(number)
             continue
@@ -446,6 +478,7 @@ def _widening_choice(
     ranges: _Ranges,
     hidden: set[int],
     reason: int,
+    known: frozenset[int] = frozenset(),
 ) -> int | None:
     """The published value to hide next for a narrowed value: the most preferred published value among those
     of the relation that narrowed it (`sources`: the members of each relation, or for a derived sum those of
@@ -455,7 +488,7 @@ def _widening_choice(
     queue = deque([reason] if reason >= 0 else [])
     while queue:
         members = sources[queue.popleft()]
-        choice = _cheapest(values, (index for index in members if index not in hidden))
+        choice = _cheapest(values, (index for index in members if index not in hidden), known)
         if choice is not None:
             return choice
         for index in members:
@@ -463,7 +496,7 @@ def _widening_choice(
                 if cause >= 0 and cause not in seen:
                     seen.add(cause)
                     queue.append(cause)
-    return _cheapest(values, (index for index in range(len(values)) if index not in hidden))
+    return _cheapest(values, (index for index in range(len(values)) if index not in hidden), known)
 
 
 def _reader_ranges(
@@ -482,10 +515,18 @@ def _reader_ranges(
     return ranges, [*(_members(relation) for relation in relations), *where]
 
 
-def suppress(values: Sequence[int], relations: Sequence[Relation], *, high: int = DEFAULT_HIGH) -> frozenset[int]:
+def suppress(
+    values: Sequence[int], relations: Sequence[Relation], *, high: int = DEFAULT_HIGH, known: Iterable[int] = (),
+) -> frozenset[int]:
     """Indexes of the values to hide: primary cells plus the fewest, smallest complementary cells
     needed so that no hidden value is determined by the published values and the relations, and no hidden
     1..high value can be narrowed down from 1..high (module docstring).
+
+    `known`: values the reader can read elsewhere (a total published exactly on another page). They are never
+    hidden, small or not, since hiding them protects nothing; the complements are chosen among the other
+    values, as if the known ones were published here. What the known values give away whatever is hidden (a
+    known total of 3 caps its parts at 3; a known total with one other part) cannot be helped, and is allowed,
+    as narrowing that is unavoidable is.
 
     The smallest cells are chosen greedily, which is what statistical agencies do by hand; it is not
     guaranteed to be the fewest possible. Hiding more never lets a reader learn more, but it can leave a
@@ -493,30 +534,35 @@ def suppress(values: Sequence[int], relations: Sequence[Relation], *, high: int 
     together; each round hides one more value, so this ends.
     """
     _check(values, relations)
-    hidden = {index for index, value in enumerate(values) if is_primary(value, high=high)}
+    fixed = frozenset(known)
+    if any(not 0 <= index < len(values) for index in fixed):
+        raise ValueError(f"a known value is not among the {len(values)} values")
+    hidden = {index for index, value in enumerate(values) if is_primary(value, high=high) and index not in fixed}
+    hideable = frozenset(range(len(values))) - fixed
     constraints = _constraints(values, relations)
     containing: list[list[int]] = [[] for _ in values]
     for number, relation in enumerate(relations):
         for index in set(_members(relation)):
             containing[index].append(number)
 
-    # Worked out only when needed (the costliest steps): values the relations alone force to zero
-    # (determined even with everything hidden: no amount of hiding protects them, and zero may be shown
-    # anyway), and the ranges a reader would get with everything hidden (narrowing that is unavoidable).
-    forced_zero: frozenset[int] | None = None
+    # Worked out only when needed (the costliest steps): values determined even with everything that may be
+    # hidden hidden (no amount of hiding protects them: the relations force them to zero, and zero may be shown
+    # anyway, or the known values give them away), and the ranges a reader would get with everything that may
+    # be hidden hidden (narrowing that is unavoidable).
+    forced: frozenset[int] | None = None
     widest: _Ranges | None = None
     while True:
         # A relation on its own: one hidden member given away by subtraction, or hidden parts narrowed.
-        _protect_each_relation(values, relations, constraints, containing, hidden, high)
+        _protect_each_relation(values, relations, constraints, containing, hidden, high, fixed)
 
         # Several relations together can still pin a value down (a hidden cell recovered from a row and a
         # column).
         determined = _determined_hidden(relations, frozenset(hidden))
-        if determined and forced_zero is None:
-            forced_zero = _determined_hidden(relations, frozenset(range(len(values))))
-        determined -= forced_zero or frozenset()
+        if determined and forced is None:
+            forced = _determined_hidden(relations, hideable)
+        determined -= forced or frozenset()
         if determined:
-            choice = _complement_for(values, relations, frozenset(hidden), determined)
+            choice = _complement_for(values, relations, frozenset(hidden), determined, fixed)
             if choice is not None:  # None: everything that could cover it is hidden already
                 hidden.add(choice)
                 continue
@@ -526,11 +572,11 @@ def suppress(values: Sequence[int], relations: Sequence[Relation], *, high: int 
         ranges, sources = _reader_ranges(values, relations, constraints, containing, hidden, high)
         narrowed = _narrowed(ranges, widest, hidden, values, high)
         if narrowed is not None and widest is None:  # narrowed from 1..high, but is that avoidable?
-            widest, _ = _reader_ranges(values, relations, constraints, containing, range(len(values)), high)
+            widest, _ = _reader_ranges(values, relations, constraints, containing, hideable, high)
             narrowed = _narrowed(ranges, widest, hidden, values, high)
         if narrowed is None:
             break
-        choice = _widening_choice(values, sources, ranges, hidden, narrowed)
+        choice = _widening_choice(values, sources, ranges, hidden, narrowed, fixed)
         if choice is None:
             break
         hidden.add(choice)
@@ -538,14 +584,16 @@ def suppress(values: Sequence[int], relations: Sequence[Relation], *, high: int 
 
 
 def _complement_for(
-    values: Sequence[int], relations: Sequence[Relation], hidden: frozenset[int], determined: frozenset[int]
+    values: Sequence[int], relations: Sequence[Relation], hidden: frozenset[int], determined: frozenset[int],
+    known: frozenset[int] = frozenset(),
 ) -> int | None:
-    """The published value to hide next: the most preferred one sharing a relation with a determined
-    value that makes it undetermined; failing that, the most preferred one sharing a relation with it;
-    failing that, the most preferred published value of all."""
+    """The published value to hide next (never a known one): the most preferred one sharing a relation with a
+    determined value that makes it undetermined; failing that, the most preferred one sharing a relation with
+    it; failing that, the most preferred published value of all."""
     target = min(determined)
     near = sorted(
-        {index for relation in relations if target in _members(relation) for index in _members(relation)} - hidden,
+        {index for relation in relations if target in _members(relation) for index in _members(relation)}
+        - hidden - known,
         key=lambda index: _preference(values, index),
     )
     for candidate in near:
@@ -553,7 +601,7 @@ def _complement_for(
             return candidate
     if near:
         return near[0]
-    return _cheapest(values, (index for index in range(len(values)) if index not in hidden))
+    return _cheapest(values, (index for index in range(len(values)) if index not in hidden), known)
 
 
 def suppress_column(counts: Sequence[int], *, total: int | None = None, high: int = DEFAULT_HIGH) -> frozenset[int]:

@@ -23,7 +23,8 @@ from django.utils.translation import get_language
 from abrazo.accounts import access
 from abrazo.audit import services as audit
 from abrazo.directory.models import County, Network, Region
-from abrazo.intake.selectors import public_network, request_form_counties
+from abrazo.directory.selectors import public_network
+from abrazo.intake.selectors import request_form_counties
 from abrazo.workforce.application_services import REVIEW, places_taken
 from abrazo.workforce.models import (
     Application,
@@ -38,7 +39,8 @@ from abrazo.workforce.models import (
 
 
 def apply_network(*, slug: str | None, user: Any) -> Network:
-    """The network whose cohorts are listed: the one in the URL, else the signed-in person's, else the first."""
+    """The network whose cohorts are listed: the one in the URL, else the signed-in person's, else as every
+    public page decides (directory.selectors.public_network)."""
     return public_network(slug=slug, user=user)
 
 

@@ -14,7 +14,6 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -24,6 +23,7 @@ from abrazo.accounts import access
 from abrazo.audit import services as audit
 from abrazo.audit.models import Action
 from abrazo.core.concurrency import save_versioned
+from abrazo.core.ratelimit import rate_limit_hit
 from abrazo.core.submissions import AlreadySubmitted
 from abrazo.directory.models import County, Language, LicenseType, NetworkCounty
 from abrazo.incidents.models import RaceEthnicity
@@ -56,20 +56,9 @@ RATE_WINDOW_SECONDS = 60 * 60
 
 
 def application_rate_limit_hit(*, address: str | None, now: datetime | None = None) -> bool:
-    """Count one submission from this address; True when it is over the limit for the current window.
-
-    Counters live in the database cache, shared by every app server; an unknown address shares one counter.
-    """
-    moment = now or timezone.now()
-    window = int(moment.timestamp()) // RATE_WINDOW_SECONDS
-    key = f"abrazo:workforce:apply:rate:{address or 'unknown'}:{window}"
-    cache.add(key, 0, timeout=RATE_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the counter expired between add and incr: this is the window's first
-        cache.set(key, 1, timeout=RATE_WINDOW_SECONDS)
-        count = 1
-    return count > SUBMISSIONS_PER_WINDOW
+    """Count one submission from this address; True when it is over the limit for the current window."""
+    return rate_limit_hit(bucket="workforce-apply", address=address, limit=SUBMISSIONS_PER_WINDOW,
+                          window_seconds=RATE_WINDOW_SECONDS, now=now)
 
 
 # --- An application arrives ---------------------------------------------------------------------
@@ -224,9 +213,11 @@ def application_review(
     current = Application.objects.select_for_update().get(pk=application.pk)
     _refuse_if_withdrawn(current)
     if current.status == ApplicationStatus.ACCEPTED and status != ApplicationStatus.ACCEPTED and _enrolled(current):
+        # The participant row stays when a participant withdraws (their attendance and history stay with it),
+        # so an enrolled applicant's acceptance is final: withdrawal is how a place ends.
         raise ValidationError(
-            _("This applicant is already enrolled in the cohort. Withdraw them from the cohort before changing "
-              "the decision."),
+            _("This applicant has been enrolled in the cohort, so the decision stays “accepted”, even after they "
+              "withdraw. To end their place, withdraw them from the cohort's participants instead."),
             code="enrolled",
         )
     decision_changed = status != current.status and status in DECISIONS

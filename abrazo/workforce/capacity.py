@@ -33,6 +33,11 @@ Published (suppressed) version, for evaluators and for staff previewing it (DOMA
   workplaces each add up to the cohort's people; groups' completion adds up to the overall completion), so
   each population is suppressed in one `suppression.suppress` call over all its relations. Every hidden count
   reads the same label ("hidden"); shares and rates that depend on a hidden count are not shown.
+- Each cohort's participants, completed, withdrawn and still enrolled (and their sums over every cohort) are
+  shown exactly on the cohort pages to everyone who gets the published version, so they are known margins:
+  never hidden here, small or not, and the complementary cells are chosen inside the tables so that, with
+  those margins known, no hidden count can be worked out (suppression.suppress with `known`). What the
+  margins give away whatever is hidden (a cohort of 3 caps each of its groups at 3) cannot be helped.
 - Participants and applicants not enrolled are disjoint, so nothing published ties one to the other and each
   is suppressed on its own. Every applicant is not published: a reader knows participants are among the
   applicants (participants <= applicants, group by group), and that inequality between two separately
@@ -152,7 +157,7 @@ def works_in_field(person: Person) -> bool:
 # Suppression is deterministic: the same counts and relations always hide the same cells. On a state's forty
 # cohorts it is the costliest step of the report (about a second), so callers may keep its answer, keyed by a
 # fingerprint of everything it depends on; bump the version when the suppression rules change.
-SUPPRESSION_VERSION = 1
+SUPPRESSION_VERSION = 2
 Remember = Callable[[str, Callable[[], list[int]]], list[int]]
 
 
@@ -163,6 +168,13 @@ class _System:
         self.values: list[int] = []
         self.index: dict[Hashable, int] = {}
         self.relations: list[suppression.Relation] = []
+        self.known: set[Hashable] = set()  # counts a reader can read exactly elsewhere: never hidden
+
+    def know(self, keys: Iterable[Hashable]) -> None:
+        self.known.update(keys)
+
+    def known_positions(self) -> list[int]:
+        return sorted(self.index[key] for key in self.known)
 
     def add(self, key: Hashable, value: int) -> None:
         self.index[key] = len(self.values)
@@ -175,7 +187,8 @@ class _System:
 
     def fingerprint(self, high: int) -> str:
         """What the suppressed cells depend on: the threshold, the counts and the relations, in order."""
-        text = repr((SUPPRESSION_VERSION, high, self.values, [(r.total, r.parts) for r in self.relations]))
+        text = repr((SUPPRESSION_VERSION, high, self.values, [(r.total, r.parts) for r in self.relations],
+                     self.known_positions()))
         return hashlib.sha256(text.encode()).hexdigest()
 
     def hidden(self, *, exact: bool, high: int, remember: Remember | None = None) -> set[Hashable]:
@@ -185,7 +198,8 @@ class _System:
             return set()
 
         def compute() -> list[int]:
-            return sorted(suppression.suppress(self.values, self.relations, high=high))
+            return sorted(suppression.suppress(self.values, self.relations, high=high,
+                                               known=self.known_positions()))
 
         positions = set(remember(self.fingerprint(high), compute) if remember is not None else compute())
         return {key for key, position in self.index.items() if position in positions}
@@ -352,6 +366,11 @@ def _participant_keys(system: _System, people: Sequence[Person], cohorts: Sequen
         for place in WORKPLACES:
             system.add(("work", row, place), sum(by_place.get((r, place), 0) for r in in_rows))
         system.relate(("status", row, COMPLETED), [("work", row, place) for place in WORKPLACES])
+    # The cohort list and a cohort's page show every reader of the published version (all hold cohort.view on
+    # every cohort of the network) each cohort's participants not withdrawn, completed and withdrawn, so its
+    # participants and those still enrolled too, and their sums over the cohorts: known margins, never hidden.
+    system.know(key for row in [*rows, OVERALL]
+                for key in [(PARTICIPANTS, row, "everyone"), *(("status", row, status) for status in STATUSES)])
     if rows:
         for status in STATUSES:
             system.relate(("status", OVERALL, status), [("status", row, status) for row in rows])

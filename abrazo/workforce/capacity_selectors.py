@@ -4,10 +4,10 @@ person asking.
 Who sees what:
 
 - "workforce.report" opens the report (network administrators, coordinators and evaluators, for their network);
-- "workforce.report_unsuppressed" (administrators and coordinators) gives exact counts; anyone else gets the
-  published version, suppressed (capacity module docstring). As with the outcomes page, a person holding an
-  evaluator role in a network, and not its administrator, gets the published version there whatever their other
-  roles: two sights of one network could be subtracted from each other.
+- "workforce.report_unsuppressed" (administrators only, who review every application) gives exact counts; anyone
+  else gets the published version, suppressed (capacity module docstring). As with the outcomes page, a person
+  holding an evaluator role in a network, and not its administrator, gets the published version there whatever
+  their other roles: two sights of one network could be subtracted from each other.
 - Staff with exact sight may preview the published version (`Filters.published`).
 - The published version always covers every cohort of the network, whatever was chosen (capacity docstring).
 

@@ -105,7 +105,9 @@ def sight_note(report: selectors.CapacityReport) -> str:
         return _("Exact counts.")
     return _("Published version, every cohort: each count of 1 to %(high)s participants or applicants reads "
              "“hidden”, and so do a few other counts, so that no small count can be worked out from the totals; "
-             "shares and rates that depend on a hidden count are not shown. Applicants are shown as those not "
+             "shares and rates that depend on a hidden count are not shown. Each cohort's participants, still "
+             "enrolled, completed and withdrawn are shown exactly, however small, as on the cohort pages, and the "
+             "counts hidden around them are chosen with them known. Applicants are shown as those not "
              "enrolled (all applicants together would let the two tables be compared), and graduates' coverage is "
              "not shown. Requests and consultants are counts of services and staff and are shown as they "
              "are.") % {"high": report.high}

@@ -8,9 +8,10 @@ their session so that the certificate they print next carries the link. Reissuin
 the old link stops working.
 
 The certificate is written in the graduate's preferred language (English or Spanish), on a printable page
-and as a PDF drawn by fpdf2. The PDF uses DejaVu Sans when the machine has it (every script a name may be
-written in); otherwise PDF's built-in Helvetica, which covers Spanish (Latin-1) fully, with letters outside
-Latin-1 written without their accents rather than dropped.
+and as a PDF drawn by fpdf2. The PDF uses DejaVu Sans when the machine has it: Latin letters with every accent
+("Nguyễn"), Greek, Cyrillic and several other alphabets, but no Chinese, Japanese or Korean characters, which
+fpdf2 leaves out of the page (with a warning in the log). Otherwise it uses PDF's built-in Helvetica, which
+covers Spanish (Latin-1) fully, with letters outside Latin-1 written without their accents rather than dropped.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ TOKEN_BYTES = 32  # 256 bits: a link cannot be guessed
 MAX_TOKEN_LENGTH = 100  # token_urlsafe(32) is 43 characters; longer is not ours and is refused unhashed
 NUMBER_PREFIX = "ABZ"
 PARTICIPANT_TYPE = "workforce.participant"
-# Where Debian (and most Linux distributions) keep DejaVu; ABRAZO_PDF_FONT_DIR in the settings overrides it.
+# Where Debian (and most Linux distributions) keep DejaVu; the ABRAZO_PDF_FONT_DIR setting (read from the
+# environment) is tried first.
 DEFAULT_FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF")
 SESSION_KEY = "abrazo_certificate_links"
 # A certificate spells the month out ("September 12, 2026", "12 de septiembre de 2026"); the site's own short

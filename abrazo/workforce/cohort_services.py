@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from abrazo.accounts import access
 from abrazo.accounts.models import Membership, Role
@@ -165,7 +166,22 @@ def _check_session(*, cohort: Cohort, data: SessionData, session: CohortSession 
         problems["hours"] = _("A session lasts from a quarter of an hour to 24 hours.")
     if data.modality not in SessionModality.values:
         problems["modality"] = _("Choose how the session is held.")
-    if session is not None and data.hours < session.hours:
+    if session is not None and data.hours != session.hours:
+        # Those present are credited the session's hours, and a graduate's certificate shows their credited
+        # hours: changing them would change certificates already issued (their attendance is fixed too).
+        graduates = session.attendance.filter(status=AttendanceStatus.PRESENT,
+                                              participant__status=ParticipantStatus.COMPLETED).count()
+        if graduates:
+            problems["hours"] = ngettext(
+                "%(count)d participant who has completed the cohort was present at this session: changing its "
+                "hours would change the hours on their certificate, so the session's hours can no longer be "
+                "changed.",
+                "%(count)d participants who have completed the cohort were present at this session: changing its "
+                "hours would change the hours on their certificates, so the session's hours can no longer be "
+                "changed.",
+                graduates,
+            ) % {"count": graduates}
+    if "hours" not in problems and session is not None and data.hours < session.hours:
         longer = session.attendance.filter(status=AttendanceStatus.PARTIAL, hours__gt=data.hours).count()
         if longer:
             problems["hours"] = _(

@@ -190,6 +190,25 @@ def _sheet_saved(request: HttpRequest, result: services.SheetResult) -> None:
         messages.info(request, _("Nothing had changed, so nothing was saved."))
 
 
+def _sheet_page(request: HttpRequest, form: Any, record: Callable[[], services.SheetResult], *, done_url: str,
+                template: str, context: dict[str, Any]) -> HttpResponse:
+    """Save a whole sheet (attendance, or an assignment's completions) at once, or redraw it with each row's
+    problem beside the participant it is about."""
+    problems: dict[UUID, str] = {}
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = record()
+        except services.SheetRejected as rejected:
+            problems = rejected.problems
+            form.add_error(None, rejected.messages)
+        except PermissionDenied:
+            form.add_error(None, _("You may not make this change."))
+        else:
+            _sheet_saved(request, result)
+            return redirect(done_url)
+    return render(request, template, {**context, "form": form, "rows": form.rows(problems)})
+
+
 @requires(COHORT_MANAGE)
 def session_attendance(request: HttpRequest, pk: UUID) -> HttpResponse:
     """Every participant's attendance at one session, recorded at once."""
@@ -200,21 +219,11 @@ def session_attendance(request: HttpRequest, pk: UUID) -> HttpResponse:
     form = AttendanceSheetForm(_posted(request), session=session, participants=participants, existing=existing)
     if request.method != "POST" and request.GET.get("fill") == "present":
         form.mark_everyone_present()
-    problems: dict[UUID, str] = {}
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = services.attendance_record(actor=_actor(request), session=session, entries=form.entries())
-        except services.SheetRejected as rejected:
-            problems = rejected.problems
-            form.add_error(None, rejected.messages)
-        except PermissionDenied:
-            form.add_error(None, _("You may not make this change."))
-        else:
-            _sheet_saved(request, result)
-            return redirect(_cohort_url(session.cohort_id) + "#sessions")
-    return render(request, "workforce/cohorts/attendance.html", {
-        "session": session, "cohort": session.cohort, "form": form, "rows": form.rows(problems),
-    })
+    return _sheet_page(
+        request, form, lambda: services.attendance_record(actor=_actor(request), session=session,
+                                                          entries=form.entries()),
+        done_url=_cohort_url(session.cohort_id) + "#sessions", template="workforce/cohorts/attendance.html",
+        context={"session": session, "cohort": session.cohort})
 
 
 # --- Assignments --------------------------------------------------------------------------------------
@@ -257,22 +266,11 @@ def assignment_completions(request: HttpRequest, pk: UUID) -> HttpResponse:
                                                 recorded_ids=set(existing))
     form = CompletionSheetForm(_posted(request), assignment=assignment, participants=participants,
                                existing=existing)
-    problems: dict[UUID, str] = {}
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = services.assignment_completions_record(actor=_actor(request), assignment=assignment,
-                                                            entries=form.entries())
-        except services.SheetRejected as rejected:
-            problems = rejected.problems
-            form.add_error(None, rejected.messages)
-        except PermissionDenied:
-            form.add_error(None, _("You may not make this change."))
-        else:
-            _sheet_saved(request, result)
-            return redirect(_cohort_url(assignment.cohort_id) + "#assignments")
-    return render(request, "workforce/cohorts/completions.html", {
-        "assignment": assignment, "cohort": assignment.cohort, "form": form, "rows": form.rows(problems),
-    })
+    return _sheet_page(
+        request, form, lambda: services.assignment_completions_record(actor=_actor(request), assignment=assignment,
+                                                                      entries=form.entries()),
+        done_url=_cohort_url(assignment.cohort_id) + "#assignments", template="workforce/cohorts/completions.html",
+        context={"assignment": assignment, "cohort": assignment.cohort})
 
 
 # --- Participants -------------------------------------------------------------------------------------

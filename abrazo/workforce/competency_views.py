@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from abrazo.accounts import access
 from abrazo.core.concurrency import StaleEditError
 from abrazo.core.decorators import requires
+from abrazo.core.form_errors import add_service_problem
 from abrazo.core.pagination import paginate
 from abrazo.workforce import competency_charts as charts
 from abrazo.workforce import competency_selectors as selectors
@@ -45,13 +46,6 @@ def _uuid(value: str | None) -> UUID | None:
 def _framework_url(network: Any, networks: list[Any]) -> str:
     url = reverse("workforce:competency-framework")
     return f"{url}?network={network.pk}" if len(networks) > 1 else url
-
-
-def _add_problem(form: Any, problem: ValidationError) -> None:
-    try:
-        form.add_error(None, problem)
-    except (ValueError, TypeError):  # an error about a field this form does not show
-        form.add_error(None, problem.messages)
 
 
 # --- the framework ----------------------------------------------------------------------------------
@@ -105,7 +99,7 @@ def competency_domain_new(request: HttpRequest) -> HttpResponse:
             messages.info(request, _("This form had already been sent, so nothing was added twice."))
             return redirect(_framework_url(network, networks))
         except ValidationError as problem:
-            _add_problem(form, problem)
+            add_service_problem(form, problem)
         else:
             messages.success(request, _("Domain “%(name)s” added.") % {"name": domain.name_en})
             return redirect(_framework_url(network, networks))
@@ -124,7 +118,7 @@ def competency_domain_edit(request: HttpRequest, pk: UUID) -> HttpResponse:
         except StaleEditError as stale:
             form.mark_stale(current_version=selectors.current_domain_version(domain=domain), message=str(stale))
         except ValidationError as problem:
-            _add_problem(form, problem)
+            add_service_problem(form, problem)
         else:
             messages.success(request, _("Domain saved."))
             return redirect(_framework_url(network, networks))
@@ -144,7 +138,8 @@ def competency_consultants(request: HttpRequest) -> HttpResponse:
     assessable = selectors.assessable_ids(user=request.user, consultants=page.items)
     for consultant in page.items:
         consultant.may_assess = consultant.pk in assessable
-    return render(request, "workforce/competencies/consultants.html", {"page": page})
+    return render(request, "workforce/competencies/consultants.html", {
+        "page": page, "may_manage": access.has_permission(request.user, COMPETENCY_MANAGE)})
 
 
 @requires(COMPETENCY_ASSESS)
@@ -164,7 +159,7 @@ def competency_assessment_new(request: HttpRequest, pk: UUID) -> HttpResponse:
         except PermissionDenied:
             form.add_error(None, _("You may not make this change."))
         except ValidationError as problem:
-            _add_problem(form, problem)
+            add_service_problem(form, problem)
         else:
             messages.success(request, _("Rating recorded."))
             return redirect(growth_url)

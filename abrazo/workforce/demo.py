@@ -3,9 +3,11 @@
 `load_workforce` runs as the last step of the directory demo's `Builder.run` and writes, from the day of
 loading:
 
-- three network-wide cohorts of nine monthly three-hour sessions: one finished last year (graduates with
-  certificates and, for most, a job in the field now), one in progress (five sessions held), one taking
-  applications (opening in two months, applications close in three weeks);
+- three cohorts of nine monthly three-hour sessions: one finished last year in Los Angeles (graduates with
+  certificates and, for most, a job in the field now), one in progress in the Central Valley (five sessions
+  held), one taking applications in Los Angeles (opening in two months, applications close in three weeks).
+  Each belongs to the region of a demo coordinator, so that both review applications, run participants and
+  read their cohorts' training feedback (a network-wide cohort is run by administrators only);
 - about fifty applications to each of the first two cohorts (about half accepted and enrolled) and some
   thirty so far to the recruiting one, from every region, recruited on purpose to look like the families
   served: about four in ten Latina/o, more than half speaking Spanish, a few leaving a demographic question
@@ -111,6 +113,12 @@ class CohortPlan:
     applications: int
     accepted: int
     sessions_held: int
+    region: str  # a directory demo region code; its demo coordinator leads the cohort
+    lead: str  # the demo account that leads it
+
+
+# Where a region's cohorts meet in person (the rest of the sessions are on video).
+IN_PERSON_PLACE = {"central-valley": "Fresno", "los-angeles": "Los Angeles"}
 
 
 def load_workforce(builder: Builder, network: Network, *, today: date | None = None) -> None:
@@ -119,9 +127,11 @@ def load_workforce(builder: Builder, network: Network, *, today: date | None = N
 
 def wipe_workforce(network: Network) -> None:
     """Remove the network's workforce records (cohorts cascade to applications, participants, sessions)."""
+    from abrazo.workforce.competency_demo import wipe_competencies
     from abrazo.workforce.feedback_demo import wipe_feedback
 
     wipe_feedback(network)
+    wipe_competencies(network)
     SupervisionLog.objects.filter(network=network).delete()
     Cohort.objects.filter(network=network).delete()
 
@@ -142,8 +152,10 @@ class WorkforceLoader:
         for plan in plans:
             self.load_cohort(plan)
         self.load_supervision()
+        from abrazo.workforce.competency_demo import load_competencies
         from abrazo.workforce.feedback_demo import load_feedback
 
+        load_competencies(self.builder, self.network, today=self.today)
         load_feedback(self.builder, self.network, today=self.today)
         self.builder.progress(
             f"Workforce: {self.builder.counts.get('cohorts', 0)} cohorts, "
@@ -163,11 +175,14 @@ class WorkforceLoader:
         year = self.today.year
         return [
             CohortPlan("completed", f"Consultant Training Cohort {year - 2}-{(year - 1) % 100:02d}",
-                       CohortStatus.COMPLETED, self.today - timedelta(days=610), 48, 24, SESSIONS_PER_COHORT),
+                       CohortStatus.COMPLETED, self.today - timedelta(days=610), 48, 24, SESSIONS_PER_COHORT,
+                       "los-angeles", "coordinadora"),
             CohortPlan("in-progress", f"Consultant Training Cohort {year - 1}-{year % 100:02d}",
-                       CohortStatus.IN_PROGRESS, self.today - timedelta(days=150), 52, 24, 5),
+                       CohortStatus.IN_PROGRESS, self.today - timedelta(days=150), 52, 24, 5,
+                       "central-valley", "coordinator"),
             CohortPlan("recruiting", f"Consultant Training Cohort {year}-{(year + 1) % 100:02d}",
-                       CohortStatus.RECRUITING, self.today + timedelta(days=60), 30, 0, 0),
+                       CohortStatus.RECRUITING, self.today + timedelta(days=60), 30, 0, 0,
+                       "los-angeles", "coordinadora"),
         ]
 
     # Cohorts -------------------------------------------------------------------------------------
@@ -176,8 +191,9 @@ class WorkforceLoader:
         builder, rng = self.builder, self.builder.rng("cohort", plan.key)
         cohort = Cohort(
             id=builder.uid("cohort", plan.key), network=self.network, name=plan.name, status=plan.status,
+            region=builder.regions[plan.region],
             starts_on=plan.starts, ends_on=plan.starts + timedelta(days=30 * (SESSIONS_PER_COHORT - 1) + 1),
-            capacity=24, coordinator=builder.users.get("admin"),
+            capacity=24, coordinator=builder.users.get(plan.lead),
             applications_close_on=self.today + timedelta(days=21) if plan.status == CohortStatus.RECRUITING else None,
             description_en=(
                 "Nine monthly sessions for mental health clinicians and early childhood professionals who want to "
@@ -196,7 +212,7 @@ class WorkforceLoader:
                 id=builder.uid("cohort-session", f"{plan.key}/{n}"), cohort=cohort, number=n + 1,
                 title=SESSION_TITLES[n][0], held_on=plan.starts + timedelta(days=30 * n), hours=SESSION_HOURS,
                 modality=SessionModality.IN_PERSON if n in (0, SESSIONS_PER_COHORT - 1) else SessionModality.VIDEO,
-                location="Fresno" if n in (0, SESSIONS_PER_COHORT - 1) else "Zoom",
+                location=IN_PERSON_PLACE[plan.region] if n in (0, SESSIONS_PER_COHORT - 1) else "Zoom",
             )
             for n in range(SESSIONS_PER_COHORT)
         ]

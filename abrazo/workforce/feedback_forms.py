@@ -70,7 +70,7 @@ class GroupFeedbackForm(CreateOnceMixin, forms.Form):
         return found
 
 
-FILTER_FIELDS = ("network", "context", "region", "cohort", "completed_from", "completed_until")
+FILTER_FIELDS = ("network", "context", "region", "cohort", "completed_from", "completed_until", "year")
 
 
 class FeedbackFilterForm(forms.Form):
@@ -83,36 +83,62 @@ class FeedbackFilterForm(forms.Form):
                                      widget=forms.DateInput(attrs={"type": "date"}))
     completed_until = forms.DateField(label=_("Answered until"), required=False,
                                       widget=forms.DateInput(attrs={"type": "date"}))
+    year = forms.ChoiceField(label=_("Answered in the year"), required=False,
+                             help_text=_("From July to June; only years that have ended."))
 
     def __init__(self, data: Any = None, *, networks: Sequence[Network], network: Network, regions: Sequence[Region],
-                 cohorts: Sequence[Cohort]) -> None:
+                 cohorts: Sequence[Cohort], exact: bool = True, years: Sequence[int] = ()) -> None:
+        """`exact`: free choices (any region, cohort and dates); otherwise the suppressed sight's fixed cells (one
+        region or one cohort, as the kind of feedback decides, and one of `years`, July to June, newest first)."""
         if data is not None:
             data = data.copy()
             data["network"] = str(network.pk)  # resolved (and checked) by the view
-        super().__init__(data, initial={"network": str(network.pk), "context": FeedbackContext.EPISODE})
+        self.exact, self.years = exact, list(years)
+        initial = {"network": str(network.pk), "context": FeedbackContext.EPISODE}
+        if not exact and years:
+            initial["year"] = str(years[0])
+        super().__init__(data, initial=initial)
         _choices(self, "network", [(str(found.pk), found.name) for found in networks])
         if len(networks) < 2:
             self.fields["network"].widget = forms.HiddenInput()
         _choices(self, "region", [("", _("Every region")), *((str(r.pk), r.name) for r in regions)])
         _choices(self, "cohort", [("", _("Every cohort")), *((str(c.pk), c.name) for c in cohorts)])
+        if exact:
+            del self.fields["year"]
+        else:
+            del self.fields["completed_from"], self.fields["completed_until"]
+            self.fields["region"].help_text = _("For consultation and group feedback.")
+            _choices(self, "year", [
+                (str(start), _("July %(start)d to June %(end)d") % {"start": start, "end": start + 1})
+                for start in years])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         start, end = cleaned.get("completed_from"), cleaned.get("completed_until")
         if start and end and end < start:
             self.add_error("completed_until", _("The period must end on or after the day it starts."))
+        if not self.exact and not cleaned.get("year") and self.years:
+            cleaned["year"] = str(self.years[0])  # the newest year that has ended, as when nothing was chosen
+        if not self.exact and cleaned.get("context") == FeedbackContext.TRAINING and cleaned.get("region"):
+            self.add_error("region", _("Published training feedback is shown for the whole network or one cohort: "
+                                       "choose every region, and a cohort if you wish."))
         return cleaned
 
     def filters(self) -> selectors.Filters:
         if not self.is_bound:
+            if not self.exact and self.initial.get("year"):
+                return selectors.Filters.for_year(int(self.initial["year"]))
             return selectors.Filters()
         data = self.cleaned_data
         context = data.get("context") or FeedbackContext.EPISODE
-        return selectors.Filters(
-            context=context, region_id=UUID(data["region"]) if data.get("region") else None,
-            cohort_id=UUID(data["cohort"]) if data.get("cohort") and context == FeedbackContext.TRAINING else None,
-            completed_from=data.get("completed_from"), completed_until=data.get("completed_until"),
-        )
+        chosen = {
+            "context": context, "region_id": UUID(data["region"]) if data.get("region") else None,
+            "cohort_id": UUID(data["cohort"]) if data.get("cohort") and context == FeedbackContext.TRAINING else None,
+        }
+        if not self.exact:
+            return selectors.Filters.for_year(int(data["year"]), **chosen)
+        return selectors.Filters(**chosen, completed_from=data.get("completed_from"),
+                                 completed_until=data.get("completed_until"))
 
 
 class CommentFilterForm(forms.Form):

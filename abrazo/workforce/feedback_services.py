@@ -8,7 +8,9 @@ survey page like any other survey link.
 
 Who may ask: for a cohort, whoever runs it (`cohort.manage`); for a group, whoever runs the group
 (`group.manage`: its facilitator, the region's coordinator, the network admin). Feedback after an episode needs
-nothing here: the satisfaction survey is already scheduled at closure by the measures app.
+nothing here: the consultation satisfaction survey is one of the episode's measures, which the consultant
+schedules in the measures app (usually as an "after" measure: closing the episode gives an undated one the closure
+date, but creates none) and sends as a survey link from there.
 
 A cohort's participants are asked once per session (or once for the whole cohort): asking again skips those
 who answered or still hold an open link, and sends a fresh link to those whose link expired unanswered. A

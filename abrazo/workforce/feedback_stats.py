@@ -17,11 +17,16 @@ and withhold the whole question). A question whose n is hidden is withheld: no c
 percentage is shown only when its count and n are. "Does not apply" is hidden when small; the number of
 people who answered the survey at all is published alone (hidden when small). Neither is tied to n by an
 equation a reader knows, since how many skipped a question is not published.
+
+`publish_suppressed` publishes one set of answers on its own; `publish_cells` publishes several cells that add
+up (the network and its regions, or the network and its cohorts) from one suppression over all of them, which is
+what readers who may choose among the cells get (see the section below).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import hashlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -176,6 +181,17 @@ def _suppress_question(row: QuestionResult, *, high: int, hidden_label: str) -> 
     n_index = len(values)
     values.append(row.n)
     hidden = set(suppression.suppress(values, [suppression.Relation(n_index, tuple(range(n_index)))], high=high))
+    return _published_question(row, hidden=hidden,
+                               not_applicable_hidden=suppression.is_primary(row.not_applicable, high=high),
+                               hidden_label=hidden_label)
+
+
+def _published_question(row: QuestionResult, *, hidden: set[int], not_applicable_hidden: bool,
+                        hidden_label: str) -> PublishedQuestion:
+    """A question with the counts at `hidden` replaced by the label: the choices by their index, n at
+    len(choices). A hidden n withholds the whole question."""
+    values = [*(choice.count for choice in row.choices), row.n]
+    n_index = len(row.choices)
     withheld = n_index in hidden
     if withheld:
         hidden = set(range(len(values)))
@@ -193,8 +209,7 @@ def _suppress_question(row: QuestionResult, *, high: int, hidden_label: str) -> 
         agree_hidden = any(index in hidden for index in parts)
         agree = Count(None, hidden_label) if agree_hidden else Count(row.agree)
         agree_percent = None if agree_hidden else row.agree_percent
-    not_applicable = (Count(None, hidden_label) if withheld or suppression.is_primary(row.not_applicable, high=high)
-                      else Count(row.not_applicable))
+    not_applicable = Count(None, hidden_label) if withheld or not_applicable_hidden else Count(row.not_applicable)
     return PublishedQuestion(
         key=row.key, label=row.label, n=shown(n_index), not_applicable=not_applicable,
         choices=tuple(PublishedChoice(choice.code, choice.label, shown(index), share(index, choice.percent))
@@ -213,3 +228,99 @@ def publish_suppressed(results: Results, *, high: int = suppression.DEFAULT_HIGH
         questions=tuple(_suppress_question(row, high=high, hidden_label=hidden_label) for row in results.questions),
         exact=False, high=high,
     )
+
+
+# --- fixed cells, suppressed together ----------------------------------------------------------------------
+#
+# Published results a reader can choose among must not be subtracted from each other: the whole network minus
+# every region but one is that region, so a count hidden in the region's results but published in the others
+# would come back. So the suppressed sight offers fixed cells only (the network, one region, one cohort) for one
+# whole period, and every cell of the period is suppressed in one system, in which each cell's counts add up
+# from the finest cells (the leaves: a cohort for training feedback, a region otherwise), question by question,
+# and n is the sum of the choices. Whatever cell the reader picks, its hidden counts are those of that one
+# system, so no combination of cells gives one away. Every leaf is in the system even when it is not offered,
+# since it could be worked out as a difference.
+
+NETWORK_CELL = "network"
+CELLS_VERSION = 1
+Remember = Callable[[str, Callable[[], list[int]]], list[int]]
+
+
+class _Cells:
+    """Counts of every cell, and the relations a reader knows between them."""
+
+    def __init__(self, layout: Mapping[str, Sequence[str]]) -> None:
+        self.layout = layout
+        self.values: list[int] = []
+        self.relations: list[suppression.Relation] = []
+
+    def add(self, value: int) -> int:
+        self.values.append(value)
+        return len(self.values) - 1
+
+    def relate_across(self, positions: Mapping[str, int]) -> None:
+        """A measure of each cell (its position in `positions`) is the sum of the same measure of its leaves."""
+        for cell, leaves in self.layout.items():
+            if tuple(leaves) != (cell,) and leaves:
+                self.relations.append(suppression.Relation(positions[cell], tuple(positions[leaf] for leaf in leaves)))
+
+    def hidden(self, *, high: int, remember: Remember | None) -> set[int]:
+        def compute() -> list[int]:
+            return sorted(suppression.suppress(self.values, self.relations, high=high))
+
+        if remember is None:
+            return set(compute())
+        text = repr((CELLS_VERSION, high, self.values, [(r.total, r.parts) for r in self.relations]))
+        return set(remember(hashlib.sha256(text.encode()).hexdigest(), compute))
+
+
+def publish_cells(
+    questions: Sequence[Question], answers_by_leaf: Mapping[str, Sequence[Mapping[str, Any]]],
+    layout: Mapping[str, Sequence[str]], *, high: int = suppression.DEFAULT_HIGH, hidden_label: str = "hidden",
+    remember: Remember | None = None,
+) -> dict[str, Published]:
+    """Every cell's suppressed results, from one suppression per question (and one for the number of surveys)
+    over all the cells together (see above). `layout`: each cell and the leaves it adds up (a leaf lists itself;
+    every leaf must be a cell). `remember(fingerprint, compute)` may return a kept answer instead of computing."""
+    for cell, leaves in layout.items():
+        if any(tuple(layout.get(leaf, ())) != (leaf,) for leaf in leaves):
+            raise ValueError(f"cell {cell!r}: every leaf must be a cell of its own")
+    results = {cell: tally(questions, [answer for leaf in leaves for answer in answers_by_leaf.get(leaf, ())])
+               for cell, leaves in layout.items()}
+
+    people = _Cells(layout)
+    respondents = {cell: people.add(result.respondents) for cell, result in results.items()}
+    people.relate_across(respondents)
+    hidden_people = people.hidden(high=high, remember=remember)
+
+    hidden_rows: dict[str, list[tuple[set[int], bool]]] = {cell: [] for cell in layout}
+    for number in range(len(questions)):
+        system = _Cells(layout)
+        where: dict[str, tuple[list[int], int, int]] = {}
+        for cell, result in results.items():
+            row = result.questions[number]
+            choices = [system.add(choice.count) for choice in row.choices]
+            n = system.add(row.n)
+            system.relations.append(suppression.Relation(n, tuple(choices)))
+            where[cell] = (choices, n, system.add(row.not_applicable))
+        for measure in range(len(questions[number].counted_codes)):
+            system.relate_across({cell: spots[0][measure] for cell, spots in where.items()})
+        system.relate_across({cell: spots[1] for cell, spots in where.items()})
+        system.relate_across({cell: spots[2] for cell, spots in where.items()})
+        hidden = system.hidden(high=high, remember=remember)
+        for cell, (choices, n, not_applicable) in where.items():
+            local = {index for index, spot in enumerate([*choices, n]) if spot in hidden}
+            hidden_rows[cell].append((local, not_applicable in hidden))
+
+    return {
+        cell: Published(
+            respondents=Count(None, hidden_label) if respondents[cell] in hidden_people
+            else Count(result.respondents),
+            questions=tuple(
+                _published_question(row, hidden=local, not_applicable_hidden=not_applicable, hidden_label=hidden_label)
+                for row, (local, not_applicable) in zip(result.questions, hidden_rows[cell], strict=True)
+            ),
+            exact=False, high=high,
+        )
+        for cell, result in results.items()
+    }

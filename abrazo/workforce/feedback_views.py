@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from abrazo.accounts import access
 from abrazo.audit.models import Action
 from abrazo.core.decorators import requires
 from abrazo.core.submissions import AlreadySubmitted
@@ -29,6 +30,7 @@ from abrazo.workforce import feedback_charts as charts
 from abrazo.workforce import feedback_selectors as selectors
 from abrazo.workforce import feedback_services as services
 from abrazo.workforce import feedback_stats as stats
+from abrazo.workforce import voice_selectors
 from abrazo.workforce.feedback_forms import FILTER_FIELDS, CohortFeedbackForm, FeedbackFilterForm, GroupFeedbackForm
 from abrazo.workforce.models import FeedbackContext
 
@@ -136,10 +138,12 @@ def _network_id(request: HttpRequest) -> UUID | None:
 def _question(request: HttpRequest) -> tuple[Any, FeedbackFilterForm]:
     network = selectors.network_for(user=request.user, network_id=_network_id(request))
     asked = any(name in request.GET for name in FILTER_FIELDS if name != "network")
+    exact = selectors.is_exact(user=request.user, network=network)
     form = FeedbackFilterForm(
         request.GET if asked else None, networks=selectors.networks_for(user=request.user), network=network,
         regions=selectors.regions_for(user=request.user, network=network),
-        cohorts=selectors.cohorts_for(user=request.user, network=network),
+        cohorts=selectors.cohorts_for(user=request.user, network=network), exact=exact,
+        years=() if exact else selectors.ended_years(network=network),
     )
     return network, form
 
@@ -180,7 +184,8 @@ def _chart(report: selectors.FeedbackReport) -> str:
 @requires(selectors.PERMISSION)
 def feedback_overview(request: HttpRequest) -> HttpResponse:
     network, form = _question(request)
-    context: dict[str, Any] = {"form": form, "network": network, "report": None}
+    context: dict[str, Any] = {"form": form, "network": network, "report": None,
+                               "may_curate": access.has_permission(request.user, voice_selectors.CURATE)}
     if not form.is_bound or form.is_valid():
         report = selectors.report_for(user=request.user, network=network, filters=form.filters())
         query = request.GET.copy()

@@ -20,12 +20,14 @@ from django.utils.translation import ngettext
 from abrazo.accounts import access
 from abrazo.core.concurrency import StaleEditError
 from abrazo.core.decorators import requires
+from abrazo.core.form_errors import add_service_problem
 from abrazo.core.listing import attach_choice_labels, attach_detail_urls
 from abrazo.core.pagination import paginate
 from abrazo.workforce import supervision_selectors as selectors
 from abrazo.workforce import supervision_services as services
 from abrazo.workforce.models import SupervisionFormat, SupervisionKind, SupervisionStatus
 from abrazo.workforce.selectors import workforce_settings_for
+from abrazo.workforce.settings_views import NETWORK_CONFIGURE
 from abrazo.workforce.supervision_forms import ReturnForm, SignOffForm, SupervisionFilterForm, SupervisionForm
 from abrazo.workforce.templatetags.workforce_hours import format_hours, hours_plural
 
@@ -42,13 +44,6 @@ def _uuid(value: str | None) -> UUID | None:
         return uuid.UUID(str(value)) if value else None
     except ValueError:
         return None
-
-
-def _add_problem(form: Any, problem: ValidationError) -> None:
-    try:
-        form.add_error(None, problem)
-    except (ValueError, TypeError):  # an error about a field this form does not show
-        form.add_error(None, problem.messages)
 
 
 def _detail_url(log: Any) -> str:
@@ -95,6 +90,7 @@ def supervision_list(request: HttpRequest) -> HttpResponse:
         "may_log": access.has_permission(user, SUPERVISION_LOG),
         "may_sign_off": access.has_permission(user, SUPERVISION_SIGN_OFF),
         "may_see_team": access.has_permission(user, TEAM_VIEW),
+        "may_configure": access.has_permission(user, NETWORK_CONFIGURE),
         "is_own": focus is not None and focus.user_id == user.pk,
     }
     if focus is not None:
@@ -137,7 +133,7 @@ def supervision_new(request: HttpRequest) -> HttpResponse:
         except PermissionDenied:
             form.add_error(None, _("You may not make this change."))
         except ValidationError as problem:
-            _add_problem(form, problem)
+            add_service_problem(form, problem)
         else:
             messages.success(request, _("Supervision logged. It now waits for the supervisor's sign-off."))
             return redirect(_detail_url(log))
@@ -178,7 +174,7 @@ def supervision_edit(request: HttpRequest, pk: UUID) -> HttpResponse:
         except PermissionDenied:
             form.add_error(None, _("You may not make this change."))
         except ValidationError as problem:
-            _add_problem(form, problem)
+            add_service_problem(form, problem)
         else:
             messages.success(request, _("Supervision log saved."))
             return redirect(_detail_url(log))
@@ -207,7 +203,7 @@ def supervision_sign_off(request: HttpRequest, pk: UUID) -> HttpResponse:
         except PermissionDenied:
             form.add_error(None, _("Only the consultant's supervisor signs off their supervision."))
         except ValidationError as problem:
-            _add_problem(form, problem)
+            add_service_problem(form, problem)
         else:
             if signed and log.kind in (workforce_settings_for(log.network_id).countable_kinds or []):
                 messages.success(request, _("Signed off. %(hours)s now count toward endorsement.")
@@ -235,7 +231,7 @@ def supervision_return(request: HttpRequest, pk: UUID) -> HttpResponse:
         except PermissionDenied:
             form.add_error(None, _("Only the consultant's supervisor returns their supervision logs."))
         except ValidationError as problem:
-            _add_problem(form, problem)
+            add_service_problem(form, problem)
         else:
             messages.success(request, _("Returned to %(name)s for correction.") % {"name": log.supervisee})
             return redirect(_detail_url(log))

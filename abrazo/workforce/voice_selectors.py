@@ -18,8 +18,6 @@ from typing import Any
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -213,20 +211,6 @@ def original_comment(voice: Voice) -> str | None:
 
 
 # --- the public page -----------------------------------------------------------------------------------
-
-
-def public_network(*, slug: str | None) -> Network | None:
-    """The network named in the address; without one, the only network of the deployment or the only one with
-    published voices (None: the visitor chooses among several)."""
-    if slug:
-        return get_object_or_404(Network, slug=slug)
-    networks = list(Network.objects.order_by("name")[:2])
-    if not networks:
-        raise Http404
-    if len(networks) == 1:
-        return networks[0]
-    speaking = list(networks_with_voices()[:2])
-    return speaking[0] if len(speaking) == 1 else None
 
 
 def networks_with_voices() -> QuerySet[Network]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max
@@ -24,9 +24,11 @@ from django.views.decorators.http import condition
 
 from abrazo.core.concurrency import StaleEditError
 from abrazo.core.decorators import public, requires
+from abrazo.core.form_errors import add_service_problem
 from abrazo.core.pagination import paginate
 from abrazo.core.submissions import AlreadySubmitted
 from abrazo.directory.models import Network
+from abrazo.directory.selectors import public_network_or_choice
 from abrazo.measures.models import Respondent
 from abrazo.workforce import voice_selectors as selectors
 from abrazo.workforce import voice_services as services
@@ -42,16 +44,6 @@ from abrazo.workforce.models import FeedbackContext, Voice, VoiceStatus
 
 PER_PAGE = 25
 PUBLIC_MAX_AGE = 300  # seconds a browser may reuse the public page before revalidating it
-
-
-def _add_problem(form: Any, problem: ValidationError) -> None:
-    if hasattr(problem, "error_dict"):
-        for name, errors in problem.error_dict.items():
-            for error in errors:
-                form.add_error(name if name in form.fields else None, error)
-    else:
-        for message in problem.messages:
-            form.add_error(None, message)
 
 
 def _warnings(text: str) -> list[str]:
@@ -119,7 +111,7 @@ def voice_new(request: HttpRequest, pk: UUID) -> HttpResponse:
         except PermissionDenied:
             form.add_error(None, _("You may not make this change."))
         except ValidationError as problem:
-            _add_problem(form, problem)
+            add_service_problem(form, problem)
         else:
             messages.success(request, _("The voice was published.") if voice.status == VoiceStatus.PUBLISHED
                              else _("The voice was saved as a draft."))
@@ -146,7 +138,7 @@ def voice_edit(request: HttpRequest, pk: UUID) -> HttpResponse:
         except PermissionDenied:
             form.add_error(None, _("You may not make this change."))
         except ValidationError as problem:
-            _add_problem(form, problem)
+            add_service_problem(form, problem)
         else:
             messages.success(request, _("The voice was saved."))
             return redirect("workforce:voice-list")
@@ -172,7 +164,7 @@ def voice_publish(request: HttpRequest, pk: UUID) -> HttpResponse:
         except PermissionDenied:
             form.add_error(None, _("You may not make this change."))
         except ValidationError as problem:
-            _add_problem(form, problem)
+            add_service_problem(form, problem)
         else:
             messages.success(request, {
                 VoiceStatus.PUBLISHED: _("The voice is on the public page."),
@@ -218,7 +210,9 @@ def _last_modified(request: HttpRequest, network_slug: str | None = None) -> dat
 def _etag(request: HttpRequest, network_slug: str | None = None) -> str:
     # The page language is part of the representation (the chrome is translated; the quotes are not).
     moment, published = _state(network_slug)
-    key = f"{network_slug or ''}|{translation.get_language()}|{moment.isoformat() if moment else ''}|{published}"
+    # The setting is in the key because, without a network in the address, it decides whose voices are shown.
+    network = network_slug or settings.ABRAZO_SITE_NETWORK
+    key = f"{network}|{translation.get_language()}|{moment.isoformat() if moment else ''}|{published}"
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
@@ -227,7 +221,7 @@ def _etag(request: HttpRequest, network_slug: str | None = None) -> str:
 def voices(request: HttpRequest, network_slug: str | None = None) -> HttpResponse:
     """Public on purpose: the network's published voices from the field, each in its own language, no names.
     Without a network in the address: the only network, or the only one with voices, or a choice."""
-    network = selectors.public_network(slug=network_slug)
+    network = public_network_or_choice(slug=network_slug, offered=selectors.networks_with_voices())
     if network is None:
         response = render(request, "workforce/voices/public_choose.html", {
             "networks": list(selectors.networks_with_voices()),

@@ -364,6 +364,55 @@ def test_is_determined_for_a_published_value_and_bad_indexes() -> None:
         suppress(values, [Relation(9, (0,))])
 
 
+def test_a_known_total_is_never_hidden_and_a_part_is_hidden_beside_the_small_one() -> None:
+    # Given counts 3, 50, 60 whose total 113 is published exactly on another page
+    values, relations = [3, 50, 60, 113], column_relations(3)
+    # When they are suppressed with the total known
+    hidden = suppress(values, relations, known=[3])
+    # Then the total stays shown, and the 50 is hidden beside the 3 (or 3 = 113 - 50 - 60)
+    assert hidden == {0, 1}
+    assert not is_determined(values, relations, hidden, 0)
+
+
+def test_a_small_known_total_is_shown_and_its_parts_hidden() -> None:
+    # Given 2 and 3 of a total 5 that another page shows
+    values, relations = [2, 3, 5], column_relations(2)
+    # When suppressed with the total known: the total would be hidden otherwise
+    assert suppress(values, relations) == {0, 1, 2}
+    hidden = suppress(values, relations, known=[2])
+    # Then only the parts are hidden: each is 0..5 to a reader, and neither can be worked out
+    assert hidden == {0, 1}
+    assert recoverable_by_numpy(values, relations, hidden) == set()
+
+
+def test_known_zeros_are_not_hidden_to_widen_a_known_small_total() -> None:
+    # Given a known total of 5 split 2, 3, 0, 0: every part is within 0..5 whatever is hidden
+    values, relations = [2, 3, 0, 0, 5], column_relations(4)
+    # Then the zeros are left shown: hiding them would not widen anything
+    assert suppress(values, relations, known=[4]) == {0, 1}
+
+
+def test_known_row_totals_move_the_complement_inside_the_table() -> None:
+    # Given a 2 x 3 table whose row totals another page shows (cells, row totals, column totals, grand total)
+    cells = [[2, 30, 40], [25, 35, 45]]
+    cell, row_total, column_total, grand, relations = table_layout(2, 3)
+    values = table_values(cells)
+    # When suppressed with the row totals and the grand total (their sum) known
+    hidden = suppress(values, relations, known=[*row_total, grand])
+    # Then no row total is hidden; the 2, another cell of its row and a rectangle of cells are
+    assert not hidden & {*row_total, grand}
+    assert cell[0][0] in hidden
+    assert len(hidden & set(cell[0])) >= 2
+    assert hidden <= {*cell[0], *cell[1], *column_total}
+    assert recoverable_by_numpy(values, relations, hidden) == set()
+
+
+def test_a_known_index_must_exist() -> None:
+    with pytest.raises(ValueError):
+        suppress([1, 2, 3], column_relations(2), known=[7])
+
+
+
 # --- Properties ----------------------------------------------------------------------------------
 
 counts = st.one_of(st.integers(0, 12), st.integers(0, 80))
@@ -553,3 +602,54 @@ def test_zero_is_never_primary_and_primary_is_exactly_one_to_high(column: list[i
     for value in column:
         assert is_primary(value, high=high) == (1 <= value <= high)
     assert is_primary(0, high=high) is False
+
+
+# --- Known totals: random tables whose row totals are public elsewhere -------------------------------
+
+
+@st.composite
+def tables_with_known_rows(draw: st.DrawFn) -> tuple[list[int], list[Relation], frozenset[int]]:
+    rows, columns = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    cells = [[draw(counts) for _ in range(columns)] for _ in range(rows)]
+    _, row_total, _, grand, relations = table_layout(rows, columns)
+    known = frozenset(draw(st.sets(st.sampled_from(row_total), min_size=1)))
+    if known == set(row_total):
+        known |= {grand}  # the sum of known totals is known
+    return table_values(cells), relations, known
+
+
+@settings(deadline=None, max_examples=300)
+@given(tables_with_known_rows(), st.integers(1, 10))
+def test_with_known_totals_no_hidden_count_can_be_worked_out(
+    problem: tuple[list[int], list[Relation], frozenset[int]], high: int
+) -> None:
+    values, relations, known = problem
+    hidden = suppress(values, relations, high=high, known=known)
+    # Known values stay shown, every other 1..high count is hidden
+    assert not hidden & known
+    assert all(index in hidden for index, value in enumerate(values) if is_primary(value, high=high)
+               and index not in known)
+    # Nothing hidden can be worked out from what is shown plus the known totals (they count as shown), by the
+    # independent solver and by the module's own check, except what they give away whatever is hidden
+    unavoidable = recoverable_by_numpy(values, relations, frozenset(range(len(values))) - known)
+    assert recoverable_by_numpy(values, relations, hidden) <= unavoidable
+    assert all(not is_determined(values, relations, hidden, index) for index in hidden - unavoidable)
+    assert suppress(values, relations, high=high, known=known) == hidden  # deterministic
+
+
+@settings(deadline=None, max_examples=150)
+@given(st.integers(1, 3), st.integers(2, 3), st.data(), st.integers(5, 10))
+def test_in_a_tiny_table_with_known_rows_hidden_small_counts_keep_two_values(
+    rows: int, columns: int, data: st.DataObject, high: int
+) -> None:
+    cells = [[data.draw(tiny_counts) for _ in range(columns)] for _ in range(rows)]
+    _, row_total, _, grand, relations = table_layout(rows, columns)
+    values = table_values(cells)
+    known = frozenset([*row_total, grand])
+    hidden = suppress(values, relations, high=high, known=known)
+    can_take = values_each_can_take(values, relations, hidden, high, enough=2)
+    # Each hidden small count keeps two values, unless the known totals pin it whatever is hidden (a row whose
+    # known total is 1)
+    everything = values_each_can_take(values, relations, frozenset(range(len(values))) - known, high, enough=2)
+    assert all(len(taken) >= min(2, len(everything[index])) for index, taken in can_take.items()), (
+        cells, sorted(hidden), can_take)

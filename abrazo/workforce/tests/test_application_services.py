@@ -316,6 +316,26 @@ def test_an_enrolled_applicant_keeps_the_acceptance(world, cohort_a):
         services.application_withdraw(actor=admin, application=application, expected_version=application.version)
 
 
+def test_a_withdrawn_participant_s_decision_still_cannot_be_changed_and_the_message_says_so(world, cohort_a):
+    # given an applicant who was enrolled and then withdrew from the cohort
+    from abrazo.workforce import cohort_services
+
+    admin = world.people["network_admin"]
+    application = accepted(cohort_a)
+    participant = services.application_enrol(actor=admin, application=application)
+    cohort_services.participant_withdraw(actor=admin, participant=participant)
+    # when a reviewer tries to waitlist them
+    with pytest.raises(ValidationError) as refused:
+        review(admin, application, ApplicationStatus.WAITLISTED)
+    # then the decision stays accepted, and the message says why and what to do instead (nothing about changing
+    # the decision after a withdrawal, which would not work)
+    assert refused.value.code == "enrolled"
+    message = refused.value.messages[0]
+    assert "stays “accepted”, even after they withdraw" in message
+    assert "before changing" not in message
+    assert Application.objects.get(pk=application.pk).status == ApplicationStatus.ACCEPTED
+    assert Participant.objects.get(pk=participant.pk).status == ParticipantStatus.WITHDRAWN
+
 def test_enrolment_outside_the_scope_is_denied(world):
     in_b = accepted(CohortFactory(network=world.network, region=world.region_b))
     with pytest.raises(PermissionDenied):

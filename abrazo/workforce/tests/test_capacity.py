@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from abrazo.equity import suppression
 from abrazo.equity.suppression import Count
@@ -260,13 +262,132 @@ class TestSuppression:
         assert len(calls) == 8
 
     def test_a_completion_rate_needs_both_counts(self):
-        # given 3 completed and 20 withdrawn: 3 is hidden, so the rate is not shown
+        # given 3 White and 4 Asian participants who completed and 20 White who withdrew: the completion of each
+        # group overall is hidden where it is small, so that group's rate is not shown
         people = ([cap.Person("a", race="white", status=cap.COMPLETED)] * 3
+                  + [cap.Person("a", race="asian", status=cap.COMPLETED)] * 4
                   + [cap.Person("a", race="white", status=cap.WITHDRAWN)] * 20)
         figures = cap.cohort_figures([A], [], people, exact=False)
-        assert figures.completion_overall.completed.hidden
-        assert figures.completion_overall.rate is None
+        white = next(row for row in figures.completion_by_group[cap.RACE] if row.key == "white")
+        assert white.completed.hidden
+        assert white.rate is None
         assert cap.completion_rate(Count(3), Count(20)) == pytest.approx(3 / 23)
+        assert cap.completion_rate(Count(None, "hidden"), Count(20)) is None
+        # while the cohort's own completed (7) and withdrawn (20), shown on its page anyway, give its rate
+        assert (figures.completion_overall.completed.value, figures.completion_overall.withdrawn.value) == (7, 20)
+        assert figures.completion_overall.rate == pytest.approx(7 / 27)
+
+
+def participant_system(people: list[cap.Person], cohorts: list[cap.Cohort]) -> cap._System:
+    """The participants' counts and relations, as cohort_figures suppresses them."""
+    system = cap._System()
+    cap._composition_keys(system, people, cohorts, cap.PARTICIPANTS)
+    cap._participant_keys(system, people, cohorts)
+    return system
+
+
+def determined_hidden(system: cap._System, hidden_keys: set) -> set:
+    """The hidden keys a reader can work out from the published counts plus the known margins (which count as
+    published, since they are not hidden), less those the known margins give away whatever is hidden."""
+    positions = frozenset(system.index[key] for key in hidden_keys)
+    everything = frozenset(range(len(system.values))) - set(system.known_positions())
+    return {key for key in hidden_keys
+            if suppression.is_determined(system.values, system.relations, positions, system.index[key])
+            and not suppression.is_determined(system.values, system.relations, everything, system.index[key])}
+
+
+class TestKnownMargins:
+    """The cohort pages show each cohort's participants, completed, withdrawn and still enrolled exactly, so the
+    published report never hides them and hides other cells instead.
+
+    Cohort A: 25 Hispanic/Latino, 18 White and 2 Asian participants (45, all still enrolled); cohort B: 4
+    Hispanic/Latino and 3 White (7). By hand: B's 7 participants and every one of its groups are 1..10; its 7 is
+    on its page, so it is shown here too, with its groups hidden. In A's row the 2 Asian is hidden, and since A's
+    45 is known, the row's smallest other nonzero group, White (18), is hidden beside it (otherwise 2 = 45 - 25 -
+    18)."""
+
+    PEOPLE = ([cap.Person("a", race="hispanic_latino", languages=("en",))] * 25
+              + [cap.Person("a", race="white", languages=("en",))] * 18
+              + [cap.Person("a", race="asian", languages=("en",))] * 2
+              + [cap.Person("b", race="hispanic_latino", languages=("en",))] * 4
+              + [cap.Person("b", race="white", languages=("en",))] * 3)
+
+    def test_a_small_race_cell_hides_another_cell_of_its_row_while_the_total_is_shown(self):
+        # when published
+        figures = cap.cohort_figures([A, B], [], self.PEOPLE, exact=False, hidden_label="hidden")
+        a_row, b_row = figures.table(cap.PARTICIPANTS, cap.RACE).rows
+        # then each cohort's participants are shown, the small cohort's 7 included
+        assert (a_row.everyone.value, b_row.everyone.value) == (45, 7)
+        assert (figures.completion[1].participants.value, figures.completion[1].enrolled.value) == (7, 7)
+        # the 2 Asian and another nonzero cell of the same row are hidden
+        assert a_row.groups["asian"].hidden
+        others_hidden = {group for group, count in a_row.groups.items() if count.hidden and group != "asian"}
+        assert "white" in others_hidden
+        # and B's small groups are hidden although its total is shown
+        assert b_row.groups["hispanic_latino"].hidden and b_row.groups["white"].hidden
+
+    def test_nothing_hidden_can_be_worked_out_with_the_margins_known(self):
+        system = participant_system(self.PEOPLE, [A, B])
+        hidden = system.hidden(exact=False, high=10)
+        # the margins are known and shown
+        assert system.known and not hidden & system.known
+        assert (cap.PARTICIPANTS, "b", "everyone") in system.known
+        # no hidden count can be worked out from the published counts plus the known margins
+        assert determined_hidden(system, hidden) == set()
+
+    def test_without_the_margins_known_the_old_choice_would_give_a_cell_away(self):
+        # given the cells the published version hid before it knew the margins: B's 7 among them
+        system = participant_system(self.PEOPLE, [A, B])
+        old = set(suppression.suppress(system.values, system.relations, high=10))
+        old_keys = {key for key, position in system.index.items() if position in old}
+        assert (cap.PARTICIPANTS, "b", "everyone") in old_keys
+        # then, with the 7 read off B's cohort page, B's hidden "total who answered" about race is 7 - 0 (its
+        # published "not reported"): the margins must be chosen around, as the current version does
+        assert (cap.PARTICIPANTS, "b", cap.RACE, "answered") in determined_hidden(system, old_keys - system.known)
+        assert determined_hidden(system, system.hidden(exact=False, high=10)) == set()
+
+    def test_every_role_that_gets_the_published_version_may_browse_every_cohort(self):
+        # The margins are known because whoever reads the report may also open every cohort of the network.
+        from abrazo.accounts import access
+
+        for role, scope in access.POLICY["workforce.report"].items():
+            assert scope == access.Scope.NETWORK
+            assert access.POLICY["cohort.view"].get(role) == access.Scope.NETWORK, role
+
+
+RACES = ("hispanic_latino", "white", "black", "asian", "")
+STATUSES_AT_RANDOM = (cap.ENROLLED, cap.COMPLETED, cap.WITHDRAWN)
+
+
+@st.composite
+def small_cohorts(draw: st.DrawFn) -> tuple[list[cap.Cohort], list[cap.Person]]:
+    cohorts = [cap.Cohort(key, key.upper()) for key in ("a", "b", "c")[:draw(st.integers(1, 3))]]
+    people = []
+    for cohort in cohorts:
+        for _ in range(draw(st.integers(0, 24))):
+            people.append(cap.Person(
+                cohort.key, race=draw(st.sampled_from(RACES)),
+                languages=draw(st.sampled_from([(), ("en",), ("en", "es"), ("vi",)])),
+                status=draw(st.sampled_from(STATUSES_AT_RANDOM)),
+                consultant_here=draw(st.booleans()), works_in_iecmhc=draw(st.sampled_from([None, True, False])),
+            ))
+    return cohorts, people
+
+
+@settings(deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+@given(small_cohorts(), st.integers(3, 10))
+def test_random_small_cohorts_give_no_hidden_count_away_with_the_margins_known(
+    problem: tuple[list[cap.Cohort], list[cap.Person]], high: int,
+) -> None:
+    cohorts, people = problem
+    system = participant_system(people, cohorts)
+    hidden = system.hidden(exact=False, high=high)
+    # the cohort pages' totals are never hidden; every other 1..high count is
+    assert not hidden & system.known
+    assert all(key in hidden for key, position in system.index.items()
+               if key not in system.known and 1 <= system.values[position] <= high)
+    # and nothing hidden can be worked out from what is shown plus those totals
+    assert determined_hidden(system, hidden) == set()
 
 
 # Coverage: two regions. North covers counties 001 and 003, South 005.

@@ -186,11 +186,17 @@ class TestPage:
         race = table_rows(html, "Participants by race/ethnicity")["Cohort 2023-24"]
         assert race[5] == "hidden"  # White: 3
         assert race[7] == "hidden"  # not reported: 1
-        for cells in (race, *table_rows(html, "Completion by cohort").values(),
-                      *table_rows(html, "Graduates by where they work now").values()):
+        work = table_rows(html, "Graduates by where they work now")
+        for cells in (race, *[row[1:] for row in work.values()]):
             for cell in cells:
                 number = cell.split(" ")[0]
                 assert number in ("hidden", "—") or not number.isdigit() or int(number) == 0 or int(number) > 10
+        # except the totals the cohort pages show them anyway (participants, still enrolled, completed, withdrawn),
+        # which are never hidden: 4 still enrolled is shown, as on the cohort's page
+        assert table_rows(html, "Completion by cohort")["Cohort 2023-24"] == ["16", "4", "12", "0", "100%"]
+        assert "still enrolled, completed and withdrawn are shown exactly, however small, as on the cohort pages" \
+            in text(html)
+        assert work["Cohort 2023-24"][0] == "12"
         # all applicants together are not published, nor graduates' coverage
         assert "All applicants by" not in html
         assert "Applicants not enrolled by race/ethnicity" in html
@@ -200,20 +206,29 @@ class TestPage:
         assert 'name="published"' not in html
         assert 'name="cohorts"' not in html
 
-    def test_staff_may_preview_the_published_version(self, client, data):
+    def test_a_coordinator_gets_the_published_version(self, client, data):
+        # a coordinator reviews her region's applicants only: exact network-wide counts could tell her about
+        # another region's applicant, so she sees what an evaluator sees
         signed_in(client, data.world.people["regional_coordinator"])
+        html = client.get(PAGE).content.decode()
+        assert table_rows(html, "Participants by race/ethnicity")["Cohort 2023-24"][5] == "hidden"
+        assert 'name="published"' not in html
+        assert client.get(PAGE, {"published": ""}).content.decode().count("hidden") == html.count("hidden")
+
+    def test_the_administrator_may_preview_the_published_version(self, client, data):
+        signed_in(client, data.world.people["network_admin"])
         html = client.get(PAGE, {"published": "on"}).content.decode()
         assert "Preview of the published version." in html
         assert table_rows(html, "Participants by race/ethnicity")["Cohort 2023-24"][5] == "hidden"
-        # without the box ticked, the coordinator (network-wide for this report) sees exact figures
+        # without the box ticked, the administrator sees exact figures
         exact = client.get(PAGE).content.decode()
         assert table_rows(exact, "Participants by race/ethnicity")["Cohort 2023-24"][5] == "3 (19%)"
 
     def test_the_published_version_covers_every_cohort(self, client, world):
-        # given two cohorts, and a coordinator previewing the published version of one
+        # given two cohorts, and the administrator previewing the published version of one
         build_capacity_data(world, cohorts=2)
         chosen = world.network.cohorts.order_by("name").first()
-        signed_in(client, world.people["regional_coordinator"])
+        signed_in(client, world.people["network_admin"])
         html = client.get(PAGE, {"published": "on", "cohorts": [str(chosen.pk)]}).content.decode()
         # then both cohorts are there, and the page says why
         rows = table_rows(html, "Completion by cohort")

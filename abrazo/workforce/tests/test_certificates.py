@@ -151,6 +151,35 @@ def test_pdf_with_a_unicode_font_when_the_machine_has_one(world, rosa):
     assert pdf_title(pdf) == "Certificate of completion: Rosa Peña Delgado"
 
 
+@pytest.mark.django_db(False)
+def test_the_font_folder_is_read_from_the_environment(tmp_path):
+    # given an operator who sets ABRAZO_PDF_FONT_DIR in the environment, as the operator guide says
+    import os
+    import subprocess
+    import sys
+
+    environment = {**os.environ, "ABRAZO_PDF_FONT_DIR": str(tmp_path), "ABRAZO_ENV": "test",
+                   "DJANGO_SETTINGS_MODULE": "abrazo.settings"}
+    # when the settings are loaded
+    shown = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
+                               "print(settings.ABRAZO_PDF_FONT_DIR)"],
+        env=environment, capture_output=True, text=True, check=True, timeout=60,
+    ).stdout.strip()
+    # then the setting holds the folder
+    assert shown == str(tmp_path)
+
+
+def test_a_configured_font_folder_is_tried_first(settings, tmp_path):
+    # given the two DejaVu files in a folder of the operator's choosing
+    (tmp_path / "DejaVuSans.ttf").write_bytes(b"")
+    (tmp_path / "DejaVuSans-Bold.ttf").write_bytes(b"")
+    settings.ABRAZO_PDF_FONT_DIR = str(tmp_path)
+    # then that folder is used; and one missing a file is passed over for the system's folders
+    assert certificates._font_dir() == tmp_path
+    (tmp_path / "DejaVuSans-Bold.ttf").unlink()
+    assert certificates._font_dir() != tmp_path
+
 def test_letters_helvetica_cannot_draw_lose_only_their_accents():
     assert certificates.latin1("Nguyễn Thị Peña") == "Nguyen Thi Peña"
     assert certificates.latin1("李") == "?"

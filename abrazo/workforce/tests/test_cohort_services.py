@@ -135,6 +135,52 @@ def test_changing_a_sessions_hours_moves_the_credit_of_those_present(world):
     assert "correct their attendance first" in refused.value.message_dict["hours"][0]
 
 
+def test_a_sessions_hours_cannot_change_once_graduates_were_present(world):
+    # given a cohort of one 3-hour session, two graduates present at it and one participant still enrolled
+    admin = world.people["network_admin"]
+    cohort = cohort_with_sessions(network=world.network, sessions=1)
+    session = cohort.sessions.get()
+    first, second = graduate(cohort=cohort), graduate(cohort=cohort)
+    AttendanceFactory(session=session)
+    # when the session is corrected to 2.5 hours
+    data = services.SessionData(number=1, title="Session 1", held_on=session.held_on, hours=D("2.5"))
+    with pytest.raises(ValidationError) as refused:
+        services.session_update(actor=admin, session=session, expected_version=session.version, data=data)
+    # then it is refused, saying how many graduates and that their certificates would change
+    assert refused.value.message_dict["hours"] == [
+        "2 participants who have completed the cohort were present at this session: changing its hours would "
+        "change the hours on their certificates, so the session's hours can no longer be changed."]
+    # and nobody's credit moved
+    session.refresh_from_db()
+    assert session.hours == D(3)
+    assert set(Attendance.objects.filter(session=session).values_list("hours", flat=True)) == {D(3)}
+    for person in (first, second):
+        assert Attendance.objects.get(participant=person.participant).hours == D(3)
+    # but the session's other details can still be corrected
+    retitled = services.SessionData(number=1, title="Session 1: attachment", held_on=session.held_on, hours=D(3))
+    services.session_update(actor=admin, session=session, expected_version=session.version, data=retitled)
+    assert CohortSession.objects.get(pk=session.pk).title == "Session 1: attachment"
+
+
+def test_one_graduate_is_named_in_the_singular_and_a_graduate_there_for_part_does_not_block(world):
+    admin = world.people["network_admin"]
+    cohort = cohort_with_sessions(network=world.network, sessions=1)
+    session = cohort.sessions.get()
+    # given one graduate present
+    present = graduate(cohort=cohort)
+    longer = services.SessionData(number=1, title="Session 1", held_on=session.held_on, hours=D("3.5"))
+    with pytest.raises(ValidationError) as refused:
+        services.session_update(actor=admin, session=session, expected_version=session.version, data=longer)
+    assert refused.value.message_dict["hours"][0].startswith(
+        "1 participant who has completed the cohort was present at this session")
+    assert "their certificate, so" in refused.value.message_dict["hours"][0]
+    # when that graduate's credit is for part of the session instead (their own hours, which do not follow the
+    # session's), the session may be made longer
+    Attendance.objects.filter(participant=present.participant).update(status=AttendanceStatus.PARTIAL, hours=D(2))
+    services.session_update(actor=admin, session=session, expected_version=session.version, data=longer)
+    assert Attendance.objects.get(participant=present.participant).hours == D(2)
+
+
 # --- attendance ----------------------------------------------------------------------------------------
 
 

@@ -1,9 +1,6 @@
 """The demo's competency ratings (competency_demo), loaded the way the workforce demo calls it: the default
 framework, three self-assessments and three supervisor ratings per supervised consultant over the past year,
-growth that only goes up a level at a time, the same on every load, and wiped cleanly with the network.
-
-The workforce demo's loader is to call `load_competencies` and its wipe `wipe_competencies`; until that wiring is
-in `workforce/demo.py`, the fixture below adds it for these tests."""
+growth that only goes up a level at a time, the same on every load, and wiped cleanly with the network."""
 
 from __future__ import annotations
 
@@ -17,30 +14,9 @@ from django.utils import timezone
 
 from abrazo.directory import demo
 from abrazo.directory.models import ConsultantProfile, Network
-from abrazo.workforce import competency_demo
-from abrazo.workforce import demo as workforce_demo
 from abrazo.workforce.models import CompetencyAssessment, CompetencyDomain, CompetencyRating, RaterKind
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def wired(monkeypatch):
-    """The two calls the workforce demo makes (added here when the demo does not make them yet)."""
-    if "load_competencies" in workforce_demo.WorkforceLoader.run.__code__.co_names:
-        return
-    run, wipe = workforce_demo.WorkforceLoader.run, workforce_demo.wipe_workforce
-
-    def run_with_competencies(self):
-        run(self)
-        competency_demo.load_competencies(self.builder, self.network, today=self.today)
-
-    def wipe_with_competencies(network):
-        competency_demo.wipe_competencies(network)
-        wipe(network)
-
-    monkeypatch.setattr(workforce_demo.WorkforceLoader, "run", run_with_competencies)
-    monkeypatch.setattr(workforce_demo, "wipe_workforce", wipe_with_competencies)
 
 
 def load(*args: str) -> Network:

@@ -93,3 +93,38 @@ def test_reset_reloads_the_same_workforce() -> None:
     network = load("--reset")
     after = sorted(map(str, Participant.objects.filter(network=network).values_list("id", "status", "email")))
     assert before == after
+
+
+def test_each_demo_coordinator_runs_a_cohort_of_their_region() -> None:
+    # given the demo, and its two coordinators (Central Valley and Los Angeles)
+    from abrazo.accounts import access
+    from abrazo.accounts.models import User
+    from abrazo.workforce.feedback_selectors import Filters, administrations_for
+    from abrazo.workforce.models import FeedbackContext
+
+    network = load()
+    domain = demo.SCALES["tiny"].email_domain
+    regions = dict(Cohort.objects.filter(network=network).values_list("status", "region__name"))
+    # then the cohort under way is the Central Valley's, the finished one and the recruiting one Los Angeles'
+    assert regions == {CohortStatus.IN_PROGRESS: "Central Valley", CohortStatus.COMPLETED: "Los Angeles",
+                       CohortStatus.RECRUITING: "Los Angeles"}
+    led = dict(Cohort.objects.filter(network=network).values_list("status", "coordinator__email"))
+    assert led[CohortStatus.IN_PROGRESS] == f"coordinator@{domain}"
+    assert led[CohortStatus.RECRUITING] == f"coordinadora@{domain}"
+    # in-person sessions are held in the region
+    places = set(Cohort.objects.get(network=network, status=CohortStatus.COMPLETED).sessions
+                 .exclude(location="Zoom").values_list("location", flat=True))
+    assert places == {"Los Angeles"}
+    for key, expected_status, undecided in (("coordinator", CohortStatus.IN_PROGRESS, 0),
+                                            ("coordinadora", CohortStatus.RECRUITING, 30)):
+        person = User.objects.get(email=f"{key}@{domain}")
+        # each reviews applications of their region's cohorts (the Los Angeles one has 30 waiting for a decision)
+        theirs = access.visible(person, "application.review", Application.objects.filter(network=network))
+        assert theirs.filter(cohort__status=expected_status).exists()
+        assert theirs.filter(status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW]).count() == undecided
+        assert not theirs.exclude(cohort__region__name=regions[expected_status]).exists()
+        # and reads training feedback about their region's cohort
+        training = administrations_for(user=person, network=network, filters=Filters(context=FeedbackContext.TRAINING))
+        assert training.exists()
+        assert set(training.values_list("feedback_request__cohort__region__name", flat=True)) == {
+            regions[expected_status]}

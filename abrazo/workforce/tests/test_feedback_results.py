@@ -10,6 +10,7 @@ import io
 
 import openpyxl
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,7 +18,8 @@ from abrazo.audit.models import AccessEvent, Action
 from abrazo.consultations.tests.factories import EpisodeFactory
 from abrazo.consultations.tests.group_factories import GroupFactory
 from abrazo.directory.models import ConsultantProfile
-from abrazo.workforce.feedback_selectors import Filters, report_for
+from abrazo.measures.models import Administration
+from abrazo.workforce.feedback_selectors import Filters, report_for, year_of
 from abrazo.workforce.models import FeedbackContext
 from abrazo.workforce.tests.factories_feedback import (
     FeedbackCohortFactory,
@@ -44,6 +46,15 @@ def episodes(world):
     SatisfactionFactory(episode=EpisodeFactory(program=world.program_b),
                         answers=satisfaction_answers(sat_worthwhile="1"))
     return episode_a
+
+
+def last_year() -> int:
+    """The last year (July to June) that has ended: the newest the suppressed sight may show."""
+    return year_of(timezone.localdate()) - 1
+
+
+def in_last_year() -> dt.date:
+    return dt.date(last_year() + 1, 3, 15)
 
 
 def question(report, key):
@@ -127,7 +138,9 @@ class TestWhoCountsWhat:
 
 class TestSuppressedForEvaluators:
     def test_a_handful_of_surveys_is_withheld(self, world, episodes):
-        report = report_for(user=world.people["evaluator"], network=world.network, filters=Filters())
+        Administration.objects.update(completed_on=in_last_year())
+        report = report_for(user=world.people["evaluator"], network=world.network,
+                            filters=Filters.for_year(last_year()))
         worth = question(report, "sat_worthwhile")
         assert not report.exact and report.published.respondents.hidden
         assert worth.withheld and worth.n.hidden and all(c.percent is None for c in worth.choices)
@@ -136,9 +149,11 @@ class TestSuppressedForEvaluators:
         # given 15 surveys in region A: 14 strongly agree that it was worth it, 1 disagrees
         episode = EpisodeFactory(program=world.program_a)
         for worth in ["5"] * 14 + ["2"]:
-            SatisfactionFactory(episode=episode, answers=satisfaction_answers(sat_worthwhile=worth))
-        # when the evaluator looks
-        report = report_for(user=world.people["evaluator"], network=world.network, filters=Filters())
+            SatisfactionFactory(episode=episode, answers=satisfaction_answers(sat_worthwhile=worth),
+                                completed_on=in_last_year())
+        # when the evaluator looks at the last year, for the whole network and for region A
+        report = report_for(user=world.people["evaluator"], network=world.network,
+                            filters=Filters.for_year(last_year()))
         worth = question(report, "sat_worthwhile")
         # then n = 15 is shown; the 1 is hidden, and 14 too (15 - 14 would give it away); zeros stay
         assert worth.n.value == 15 and report.published.respondents.value == 15
@@ -147,6 +162,11 @@ class TestSuppressedForEvaluators:
         # while a question everyone rated 5 shows 100%
         listened = question(report, "sat_listened")
         assert listened.choices[4].count.value == 15 and listened.agree_percent == 100.0
+        # and region A, all 15 of them, shows the same, hidden alike
+        region = report_for(user=world.people["evaluator"], network=world.network,
+                            filters=Filters.for_year(last_year(), region_id=world.region_a.pk))
+        assert [str(choice.count) for choice in question(region, "sat_worthwhile").choices] == [
+            "0", "hidden", "0", "0", "hidden"]
         # and the admin sees exact figures: 14 of 15 agree = 93.33%
         exact = report_for(user=world.people["network_admin"], network=world.network, filters=Filters())
         assert round(question(exact, "sat_worthwhile").agree_percent, 2) == 93.33
@@ -218,6 +238,7 @@ class TestExports:
         assert "format=csv" in event.object_ids
 
     def test_xlsx_for_an_evaluator_carries_the_hidden_labels(self, client, world, episodes):
+        Administration.objects.update(completed_on=in_last_year())
         client.force_login(world.people["evaluator"])
         response = client.get(EXPORT, {"format": "xlsx"})
         sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
@@ -227,3 +248,103 @@ class TestExports:
     def test_an_unknown_format_is_not_found(self, client, world):
         client.force_login(world.people["network_admin"])
         assert client.get(EXPORT, {"format": "pdf"}).status_code == 404
+
+
+class TestFixedCellsForEvaluators:
+    """The suppressed sight narrows one way at a time, to whole years (July to June) that have ended, and every
+    cell of a year is suppressed together, so that no two choices can be subtracted from each other."""
+
+    def test_free_periods_and_years_still_running_are_refused(self, world, episodes):
+        evaluator, admin = world.people["evaluator"], world.people["network_admin"]
+        this_year = year_of(timezone.localdate())
+        for filters in (Filters(), Filters(completed_from=dt.date(this_year - 1, 1, 1),
+                                           completed_until=dt.date(this_year - 1, 5, 31)),
+                        Filters.for_year(this_year),
+                        Filters(completed_from=dt.date(this_year - 1, 7, 1),
+                                completed_until=dt.date(this_year, 5, 31))):
+            with pytest.raises(PermissionDenied):
+                report_for(user=evaluator, network=world.network, filters=filters)
+        # while staff with exact figures keep free periods
+        report = report_for(user=admin, network=world.network, filters=Filters(completed_from=dt.date(2020, 1, 1)))
+        assert report.published.respondents.value == 4
+
+    def test_training_is_narrowed_by_cohort_and_not_by_region(self, world):
+        cohort = FeedbackCohortFactory(network=world.network, region=world.region_a)
+        for _ in range(12):
+            training_feedback(cohort=cohort, completed_on=in_last_year())
+        evaluator = world.people["evaluator"]
+        training = FeedbackContext.TRAINING
+        with pytest.raises(PermissionDenied):
+            report_for(user=evaluator, network=world.network,
+                       filters=Filters.for_year(last_year(), context=training, region_id=world.region_a.pk))
+        report = report_for(user=evaluator, network=world.network,
+                            filters=Filters.for_year(last_year(), context=training, cohort_id=cohort.pk))
+        assert report.published.respondents.value == 12 and report.cohort_name == cohort.name
+
+    def test_the_network_and_its_regions_together_give_no_hidden_count_away(self, world):
+        # given last year's answers to "worth it": region A 0, 0, 0, 25, 30; region B 0, 0, 3, 20, 15 (the example
+        # of test_feedback_stats, where the network and the regions published one by one give the 3s away)
+        from abrazo.equity.suppression import is_determined
+        from abrazo.workforce.tests.test_feedback_stats import reader_system
+
+        counts = {"a": [0, 0, 0, 25, 30], "b": [0, 0, 3, 20, 15]}
+        for region, program in (("a", world.program_a), ("b", world.program_b)):
+            episode = EpisodeFactory(program=program)
+            for code, count in enumerate(counts[region], start=1):
+                for _ in range(count):
+                    SatisfactionFactory(episode=episode, answers=satisfaction_answers(sat_worthwhile=str(code)),
+                                        completed_on=in_last_year())
+        # when the evaluator reads the network, region A and region B for that year
+        evaluator = world.people["evaluator"]
+        cells = {"network": None, "a": world.region_a.pk, "b": world.region_b.pk}
+        seen = {}
+        for cell, region_id in cells.items():
+            report = report_for(user=evaluator, network=world.network,
+                                filters=Filters.for_year(last_year(), region_id=region_id))
+            seen[cell] = type(report.published)(respondents=report.published.respondents,
+                                                questions=(question(report, "sat_worthwhile"),), exact=False, high=10)
+        # then nothing hidden can be worked out from all three together
+        counts["network"] = [a + b for a, b in zip(counts["a"], counts["b"], strict=True)]
+        values, relations, hidden = reader_system(seen, counts, {"network": ("a", "b"), "a": ("a",), "b": ("b",)})
+        assert hidden and not any(is_determined(values, relations, hidden, index) for index in hidden)
+        assert str(seen["network"].questions[0].choices[2].count) == "hidden"
+
+
+class TestFixedCellsOnThePage:
+    def test_the_evaluator_chooses_a_year_and_is_told_why(self, client, world, episodes):
+        Administration.objects.update(completed_on=in_last_year())
+        client.force_login(world.people["evaluator"])
+        # when the evaluator opens the page, even asking for any dates
+        response = client.get(OVERVIEW, {"context": "episode", "completed_from": "2020-01-01"})
+        html = response.content.decode()
+        form = response.context["form"]
+        # then the form offers whole years that have ended, newest first, and no dates
+        assert "completed_from" not in form.fields and "completed_until" not in form.fields
+        assert form.fields["year"].choices[0] == (str(last_year()), f"July {last_year()} to June {last_year() + 1}")
+        assert str(last_year() + 1) not in [value for value, _label in form.fields["year"].choices]
+        # and last year's four surveys are counted (hidden: four is small), with a note saying why
+        report = response.context["report"]
+        assert report.filters.completed_from == dt.date(last_year(), 7, 1)
+        assert report.published.respondents.hidden
+        assert "could be subtracted from each other to reveal the answers of a few people" in html
+        event = AccessEvent.objects.filter(action=Action.VIEW, object_type="directory.network").latest("occurred_at")
+        assert f"completed={last_year()}-07-01..{last_year() + 1}-06-30" in event.object_ids
+
+    def test_a_year_still_running_or_training_by_region_is_refused_with_a_message(self, client, world):
+        client.force_login(world.people["evaluator"])
+        response = client.get(OVERVIEW, {"context": "episode", "year": str(last_year() + 1)})
+        assert response.context["report"] is None and response.context["form"].errors["year"]
+        response = client.get(OVERVIEW, {"context": "training", "year": str(last_year()),
+                                         "region": str(world.region_a.pk)})
+        assert response.context["report"] is None
+        assert "whole network or one cohort" in response.context["form"].errors["region"][0]
+        assert client.get(EXPORT, {"format": "csv", "context": "training", "year": str(last_year()),
+                                   "region": str(world.region_a.pk)}).status_code == 404
+
+    def test_staff_with_exact_figures_keep_free_dates_and_no_note(self, client, world, episodes):
+        client.force_login(world.people["network_admin"])
+        response = client.get(OVERVIEW, {"context": "episode", "completed_from": "2020-01-01"})
+        form = response.context["form"]
+        assert "year" not in form.fields and "completed_from" in form.fields
+        assert response.context["report"].published.respondents.value == 4
+        assert "could be subtracted from each other" not in response.content.decode()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from abrazo.equity.suppression import Relation, is_determined
 from abrazo.workforce import feedback_stats as stats
@@ -129,3 +131,104 @@ class TestPublished:
         result = stats.tally([WORTH], answers("worth", ["5"] * 4 + ["4"] * 3))
         row = stats.publish_suppressed(result, high=2).questions[0]
         assert row.n.value == 7 and [choice.count.value for choice in row.choices] == [0, 0, 0, 3, 4]
+
+
+# --- cells suppressed together: the network and its regions (or cohorts) ------------------------------------
+
+
+def codes_for(counts: list[int]) -> list[str]:
+    return [str(code) for code, count in enumerate(counts, start=1) for _ in range(count)]
+
+
+def reader_system(published: dict[str, stats.Published], counts: dict[str, list[int]], layout):
+    """What a reader of every cell knows: each cell's five choices and n (n = the choices), each network count =
+    the sum of its leaves' counts; and which of those values every cell hides."""
+    values, relations, hidden, where = [], [], set(), {}
+    for cell, row in ((cell, published[cell].questions[0]) for cell in layout):
+        spots = []
+        for choice, value in zip(row.choices, counts[cell], strict=True):
+            spots.append(len(values))
+            if choice.count.hidden:
+                hidden.add(len(values))
+            values.append(value)
+        n = len(values)
+        values.append(sum(counts[cell]))
+        if row.n.hidden:
+            hidden.add(n)
+        relations.append(Relation(n, tuple(spots)))
+        where[cell] = [*spots, n]
+    for cell, leaves in layout.items():
+        if tuple(leaves) != (cell,):
+            relations += [Relation(where[cell][measure], tuple(where[leaf][measure] for leaf in leaves))
+                          for measure in range(6)]
+    return values, relations, frozenset(hidden)
+
+
+class TestCellsSuppressedTogether:
+    """Region A: 0, 0, 0, 25, 30 (nothing small); region B: 0, 0, 3, 20, 15; the network: 0, 0, 3, 45, 45.
+
+    Published each on its own, B hides the 3 and its smallest other answer (15), and the network its 3 and a 45;
+    then a reader gets the network's "agree" as 25 + 20 = 45 from the regions, and the network's 3 and B's 3
+    as the rest of n. Suppressed together, no hidden count can be worked out from all three."""
+
+    COUNTS = {"network": [0, 0, 3, 45, 45], "a": [0, 0, 0, 25, 30], "b": [0, 0, 3, 20, 15]}
+    LAYOUT = {stats.NETWORK_CELL: ("a", "b"), "a": ("a",), "b": ("b",)}
+
+    def leaves(self) -> dict[str, list[dict[str, object]]]:
+        return {cell: answers("worth", codes_for(self.COUNTS[cell])) for cell in ("a", "b")}
+
+    def test_published_one_by_one_the_regions_give_the_networks_small_count_away(self):
+        published = {cell: stats.publish_suppressed(stats.tally([WORTH], answers("worth", codes_for(counts))))
+                     for cell, counts in self.COUNTS.items()}
+        values, relations, hidden = reader_system(published, self.COUNTS, self.LAYOUT)
+        neutral = 2  # the network's 3
+        assert neutral in hidden and is_determined(values, relations, hidden, neutral)
+
+    def test_published_together_nothing_hidden_can_be_worked_out(self):
+        published = stats.publish_cells([WORTH], self.leaves(), self.LAYOUT)
+        values, relations, hidden = reader_system(published, self.COUNTS, self.LAYOUT)
+        # every 1..10 count is hidden, and no hidden count follows from everything the three cells show
+        assert all(index in hidden for index, value in enumerate(values) if 1 <= value <= 10)
+        assert not any(is_determined(values, relations, hidden, index) for index in hidden)
+        network = published[stats.NETWORK_CELL]
+        assert network.questions[0].n.value == 93 and network.respondents.value == 93
+        assert not network.exact and str(network.questions[0].choices[2].count) == "hidden"
+
+    def test_a_kept_answer_is_used_and_keyed_by_the_counts(self):
+        kept: dict[str, list[int]] = {}
+
+        def remember(fingerprint, compute):
+            kept.setdefault(fingerprint, compute())
+            return kept[fingerprint]
+
+        first = stats.publish_cells([WORTH], self.leaves(), self.LAYOUT, remember=remember)
+        assert len(kept) == 2  # the number of surveys, and the one question
+        assert stats.publish_cells([WORTH], self.leaves(), self.LAYOUT, remember=remember) == first
+        assert len(kept) == 2
+        more = self.leaves() | {"b": [*self.leaves()["b"], {"worth": "5"}]}
+        stats.publish_cells([WORTH], more, self.LAYOUT, remember=remember)
+        assert len(kept) == 4
+
+    def test_a_leaf_must_be_a_cell(self):
+        with pytest.raises(ValueError):
+            stats.publish_cells([WORTH], {}, {stats.NETWORK_CELL: ("a",)})
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(st.lists(st.integers(0, 14), min_size=5, max_size=5), min_size=1, max_size=4))
+def test_random_regions_published_together_give_no_hidden_count_away(regions: list[list[int]]) -> None:
+    # given a few regions' answers to one question, and the network as their sum
+    names = [f"r{number}" for number in range(len(regions))]
+    counts = dict(zip(names, regions, strict=True))
+    counts[stats.NETWORK_CELL] = [sum(column) for column in zip(*regions, strict=True)]
+    layout = {stats.NETWORK_CELL: tuple(names), **{name: (name,) for name in names}}
+    # when every cell is published together
+    published = stats.publish_cells([WORTH], {name: answers("worth", codes_for(counts[name])) for name in names},
+                                    layout)
+    # then, from everything every cell shows, no hidden count can be worked out (except those the relations force
+    # to zero whatever is hidden), and every count of 1 to 10 is hidden
+    values, relations, hidden = reader_system(published, counts, layout)
+    assert all(index in hidden for index, value in enumerate(values) if 1 <= value <= 10)
+    forced = {index for index in range(len(values))
+              if is_determined(values, relations, frozenset(range(len(values))), index)}
+    assert not any(is_determined(values, relations, hidden, index) for index in hidden - forced)
