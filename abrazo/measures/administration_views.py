@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from abrazo.core.concurrency import StaleEditError
 from abrazo.core.decorators import requires
+from abrazo.core.form_errors import add_service_problem
 from abrazo.measures import administration_selectors as selectors
 from abrazo.measures import administrations as services
 from abrazo.measures.administration_forms import CancelForm, EntryForm, ScheduleForm
@@ -34,13 +35,6 @@ def _episode_url(episode_id: Any) -> str:
 
 def _detail_url(administration: Any) -> str:
     return reverse("measures:administration-detail", args=[administration.pk])
-
-
-def _add_problem(form: Any, problem: ValidationError) -> None:
-    try:
-        form.add_error(None, problem)
-    except (ValueError, TypeError):  # an error about a field this form does not show
-        form.add_error(None, problem.messages)
 
 
 def _schedule_form(data: Any, episode: Any) -> ScheduleForm:
@@ -75,7 +69,7 @@ def administration_schedule(request: HttpRequest, pk: UUID) -> HttpResponse:
         except PermissionDenied:
             form.add_error(None, _("You may not make this change."))
         except ValidationError as problem:
-            _add_problem(form, problem)
+            add_service_problem(form, problem)
         else:
             messages.success(request, _("Measure scheduled."))
             return redirect(_episode_url(episode.pk))
@@ -111,7 +105,7 @@ def administration_enter(request: HttpRequest, pk: UUID) -> HttpResponse:
         except PermissionDenied:
             form.add_error(None, _("You may not make this change."))
         except ValidationError as problem:
-            _add_problem(form, problem)
+            add_service_problem(form, problem)
         else:
             messages.success(request, _("Answers recorded and scored."))
             return redirect(_detail_url(saved))
@@ -146,7 +140,7 @@ def administration_cancel(request: HttpRequest, pk: UUID) -> HttpResponse:
         except PermissionDenied:
             form.add_error(None, _("You may not make this change."))
         except ValidationError as problem:
-            _add_problem(form, problem)
+            add_service_problem(form, problem)
         else:
             messages.success(request, _("Measure cancelled."))
             # an administration imported from REDCap may have no episode: its own page then

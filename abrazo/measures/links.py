@@ -19,7 +19,6 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -34,6 +33,7 @@ from abrazo.accounts import access
 from abrazo.audit import services as audit
 from abrazo.audit.models import Action, Outcome
 from abrazo.core import crypto
+from abrazo.core.ratelimit import rate_limit_hit
 from abrazo.measures import administrations
 from abrazo.measures.models import (
     Administration,
@@ -287,16 +287,8 @@ def send_survey_link(link_id: str, sealed_token: str) -> None:
 
 def public_rate_limit_hit(*, address: str | None, now: datetime | None = None) -> bool:
     """Count one public survey request from this address; True when over the limit for the window."""
-    moment = now or timezone.now()
-    window = int(moment.timestamp()) // RATE_WINDOW_SECONDS
-    key = f"abrazo:measures:survey:{address or 'unknown'}:{window}"
-    cache.add(key, 0, timeout=RATE_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the counter expired between add and incr
-        cache.set(key, 1, timeout=RATE_WINDOW_SECONDS)
-        count = 1
-    return count > PUBLIC_HITS_PER_WINDOW
+    return rate_limit_hit(bucket="measures-survey", address=address, limit=PUBLIC_HITS_PER_WINDOW,
+                          window_seconds=RATE_WINDOW_SECONDS, now=now)
 
 
 def _find(token: str, *, lock: bool = False) -> SurveyLink:

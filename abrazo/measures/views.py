@@ -19,6 +19,7 @@ from abrazo.accounts import access
 from abrazo.accounts.models import User
 from abrazo.core.concurrency import StaleEditError
 from abrazo.core.decorators import requires
+from abrazo.core.form_errors import add_service_problem
 from abrazo.core.submissions import AlreadySubmitted
 from abrazo.measures import selectors, services
 from abrazo.measures.forms import (
@@ -48,13 +49,6 @@ def _actor(request: HttpRequest) -> User:
 
 def _posted(request: HttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
-
-
-def _add_problem(form: Any, problem: ValidationError) -> None:
-    try:
-        form.add_error(None, problem)
-    except (ValueError, TypeError):  # an error about a field this form does not show
-        form.add_error(None, problem.messages)
 
 
 def _detail_url(instrument: Any) -> str:
@@ -110,7 +104,7 @@ def instrument_create(request: HttpRequest) -> HttpResponse:
         except PermissionDenied:
             form.add_error(None, _("You may not make this change."))
         except ValidationError as problem:
-            _add_problem(form, problem)
+            add_service_problem(form, problem)
         else:
             messages.success(request, _("%(name)s added to the registry.") % {"name": instrument.name})
             return redirect(_detail_url(instrument))
@@ -130,7 +124,7 @@ def instrument_edit(request: HttpRequest, pk: UUID) -> HttpResponse:
         except PermissionDenied:
             form.add_error(None, _("You may not make this change."))
         except ValidationError as problem:
-            _add_problem(form, problem)
+            add_service_problem(form, problem)
         else:
             messages.success(request, _("%(name)s saved.") % {"name": saved.name})
             return redirect(_detail_url(saved))
@@ -155,7 +149,7 @@ def norm_upload(request: HttpRequest, pk: UUID) -> HttpResponse:
         except PermissionDenied:
             form.add_error(None, _("You may not make this change."))
         except ValidationError as problem:
-            _add_problem(form, problem)
+            add_service_problem(form, problem)
         else:
             messages.success(request, _("The norm table of %(scale)s was replaced.") % {"scale": scale.name})
             return redirect(_detail_url(scale.instrument))
@@ -163,7 +157,6 @@ def norm_upload(request: HttpRequest, pk: UUID) -> HttpResponse:
     return render(request, "measures/norm_upload.html", {
         "form": form, "scale": scale, "instrument": scale.instrument, "problems": problems, "existing": existing,
     })
-
 
 
 def _saved(request: HttpRequest, change: services.ScaleChange, text: str) -> HttpResponse:
@@ -194,7 +187,7 @@ def _try_scale_change(request: HttpRequest, form: Any, instrument: Any, change: 
     except PermissionDenied:
         form.add_error(None, _("You may not make this change."))
     except ValidationError as problem:
-        _add_problem(form, problem)
+        add_service_problem(form, problem)
     else:
         return cast(HttpResponse, done)
     return None

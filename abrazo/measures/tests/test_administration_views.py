@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from abrazo.consultations.tests.factories import EpisodeFactory
 from abrazo.directory.models import ConsultantProfile
@@ -91,7 +92,7 @@ class TestEpisodeMeasures:
             {"instrument": str(instrument.pk), "timepoint": Timepoint.PRE, "submission_key": str(uuid.uuid4())})
         assert response.status_code == 302
         scheduled = Administration.objects.get(episode=episode)
-        assert scheduled.timepoint == Timepoint.PRE and scheduled.due_on == episode.opened_at.date()
+        assert scheduled.timepoint == Timepoint.PRE and scheduled.due_on == timezone.localdate(episode.opened_at)
 
     def test_the_episode_section_is_hidden_from_program_staff(self, world, administration):
         episode = administration.episode

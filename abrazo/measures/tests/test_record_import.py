@@ -423,8 +423,8 @@ def test_a_real_whole_project_export_through_the_answers_service(world, monkeypa
     imported as its `slider_fields` form, with the respondent read from the `text_fields` form's email."""
     monkeypatch.setattr(administrations, "administration_record_answers", REAL_RECORD_ANSWERS)
     monkeypatch.setattr(administrations, "AnswersRejected", REAL_ANSWERS_REJECTED)
-    # Given the project's dictionary imported, the sliders' form scored as a sum (the answers service
-    # needs a score), and episodes for records 2, 3 and 4 at program A
+    # Given the project's dictionary imported, the sliders' form scored as a sum (so the import's scores
+    # can be checked below), and episodes for records 2, 3 and 4 at program A
     project = redcap.read_dictionary((FIXTURES / "redcapapi_test_dictionary.csv").read_bytes())
     imported = import_dictionary(actor=None, network=world.network, dictionary=project)
     sliders = next(instrument for instrument in imported.instruments if instrument.redcap_form == "slider_fields")
