@@ -52,8 +52,10 @@ MYPY_TARGETS = $(wildcard abrazo/*/services.py abrazo/*/selectors.py abrazo/*/en
 	abrazo/workforce/growth.py abrazo/workforce/endorsement.py abrazo/workforce/feedback_stats.py \
 	abrazo/workforce/voice_text.py abrazo/workforce/feedback_charts.py abrazo/workforce/feedback_demo.py abrazo/workforce/demo.py) \
 	abrazo/accounts/access.py abrazo/accounts/middleware.py \
-	abrazo/directory/demo.py abrazo/core/widgets.py abrazo/core/listing.py abrazo/core/concurrency.py \
-	abrazo/core/pagination.py
+	abrazo/directory/demo.py abrazo/library/demo.py abrazo/core/widgets.py abrazo/core/listing.py abrazo/core/concurrency.py \
+	abrazo/core/pagination.py \
+	$(wildcard abrazo/library/*_services.py abrazo/library/*_selectors.py) abrazo/library/link_check.py abrazo/library/search.py abrazo/library/search_text.py abrazo/library/search_fields.py \
+	abrazo/library/markup.py abrazo/library/site_defaults.py abrazo/core/security_headers.py abrazo/core/public_language.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -88,10 +88,12 @@ INSTALLED_APPS = [
     "abrazo.equity",
     "abrazo.measures",
     "abrazo.workforce",
+    "abrazo.library",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "abrazo.core.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "abrazo.accounts.middleware.SessionLifetimeMiddleware",
@@ -101,6 +103,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "abrazo.accounts.middleware.UserLanguageMiddleware",
+    "abrazo.core.public_language.PublicLanguageMiddleware",
     "abrazo.accounts.middleware.MFARequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -316,6 +319,13 @@ if PRODUCTION:
 
 # The directory changes rarely; the audit screen pages through millions of rows.
 ABRAZO_PAGE_SIZE = 50
+# A folder holding DejaVuSans.ttf and DejaVuSans-Bold.ttf for certificate PDFs; empty: the usual system folders.
+ABRAZO_PDF_FONT_DIR = os.environ.get("ABRAZO_PDF_FONT_DIR", "")
+# The resource link checker refuses links to private and local addresses (it runs inside the network's servers);
+# an intranet deployment whose library links to internal sites may allow them.
+ABRAZO_LINK_CHECK_ALLOW_PRIVATE = env_bool("ABRAZO_LINK_CHECK_ALLOW_PRIVATE", False)
+# The network whose public site "/" shows (a slug); empty: the first network by name (a deployment usually has one).
+ABRAZO_SITE_NETWORK = os.environ.get("ABRAZO_SITE_NETWORK", "")
 
 LOGGING = {
     "version": 1,

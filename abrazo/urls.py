@@ -5,11 +5,14 @@ from django.urls import include, path
 from abrazo.accounts.views import set_language
 from abrazo.core.admin_site import restrict_admin_site
 from abrazo.core.views import healthz
+from abrazo.library.site_views import robots, sitemap
 
 restrict_admin_site(admin.site)
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("robots.txt", robots, name="robots"),
+    path("sitemap.xml", sitemap, name="sitemap"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
@@ -22,6 +25,8 @@ urlpatterns = [
     path("equity/", include("abrazo.equity.urls")),
     path("measures/", include("abrazo.measures.urls")),
     path("workforce/", include("abrazo.workforce.urls")),
+    path("library/", include("abrazo.library.urls")),
+    path("site/", include("abrazo.library.site_urls")),
     path("", include("abrazo.core.urls")),
 ]
 

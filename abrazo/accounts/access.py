@@ -200,16 +200,25 @@ POLICY: dict[str, dict[Role, Scope]] = {
         ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, SUPERVISOR: Scope.SUPERVISEES, CONSULTANT: Scope.SELF,
     },
     "supervision.log": {SUPERVISOR: Scope.SUPERVISEES, CONSULTANT: Scope.SELF},
-    # Only the supervisor of the consultant signs off (admins may correct a record, not sign for someone).
+    # Only the supervisor of the consultant signs off (or returns a log for correction). Administrators and
+    # coordinators only read logs (supervision.view): holding neither supervision.log nor this, they cannot
+    # enter, correct or sign off one; and a signed-off log cannot be changed by anyone in Abrazo.
     "supervision.sign_off": {SUPERVISOR: Scope.SUPERVISEES},
-    # The workforce capacity report: aggregates; evaluators get the published (suppressed) version.
+    # The workforce capacity report: aggregates. Exact counts only for administrators, who already review
+    # every application: a coordinator reviews only her region's, so exact network-wide counts could tell her
+    # another region's applicant's race; she and evaluators get the published (suppressed) version.
     "workforce.report": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.NETWORK, EVALUATOR: Scope.NETWORK},
-    "workforce.report_unsuppressed": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.NETWORK},
+    "workforce.report_unsuppressed": {ADMIN: Scope.NETWORK},
     # Satisfaction percentages and the comments behind them.
     "feedback.view": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, SUPERVISOR: Scope.NETWORK,
                       EVALUATOR: Scope.NETWORK},
     # Reading consenting comments and curating them into public "voices from the field".
     "feedback.curate": {ADMIN: Scope.NETWORK},
+    # --- Public site and resource library (issue 7) --------------------------------------------------
+    # Reviewing suggestions, editing, publishing and withdrawing resources (and seeing who suggested one).
+    "resource.curate": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.NETWORK},
+    # The site's content pages and the library's topics.
+    "site.edit": {ADMIN: Scope.NETWORK},
     "audit.view": {ADMIN: Scope.NETWORK},
     "admin_site.use": {ADMIN: Scope.NETWORK},
 }
@@ -256,6 +265,9 @@ SCOPE_PATHS: dict[str, dict[Scope, str]] = {
     },
 }
 SCOPE_PATHS["measures.instrument"] = {Scope.NETWORK: "network_id"}
+SCOPE_PATHS["library.resource"] = {Scope.NETWORK: "network_id"}
+SCOPE_PATHS["library.page"] = {Scope.NETWORK: "network_id"}
+SCOPE_PATHS["library.topic"] = {Scope.NETWORK: "network_id"}
 # Workforce. Network-wide cohorts (no region) are reached only by network-scoped memberships.
 SCOPE_PATHS["workforce.cohort"] = {Scope.NETWORK: "network_id", Scope.REGION: "region_id"}
 SCOPE_PATHS["workforce.application"] = {Scope.NETWORK: "network_id", Scope.REGION: "cohort__region_id"}

@@ -40,6 +40,15 @@ NAVIGATION: list[tuple[Any, str, str | tuple[str, ...] | None]] = [
     (_("Consultants"), "directory:consultant-list", "consultant.view"),
     (_("Agencies"), "directory:agency-list", "agency.view"),
     (_("Regions"), "directory:region-list", "region.view"),
+    (_("Cohorts"), "workforce:cohort-list", "cohort.view"),
+    (_("Applications"), "workforce:application-list", "application.review"),
+    (_("Supervision"), "workforce:supervision-list", "supervision.view"),
+    (_("Competencies"), "workforce:competency-consultants", "competency.view"),
+    (_("Workforce report"), "workforce:capacity-report", "workforce.report"),
+    (_("Feedback"), "workforce:feedback-overview", "feedback.view"),
+    (_("Resource library"), "library:resource-list", None),
+    (_("Library curation"), "library:curation-queue", "resource.curate"),
+    (_("Site pages"), "site:page-list", "site.edit"),
     (_("Audit log"), "audit:event-list", "audit.view"),
 ]
 

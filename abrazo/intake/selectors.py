@@ -16,7 +16,6 @@ from uuid import UUID
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,20 +34,6 @@ from abrazo.intake.models import (
 from abrazo.intake.services import suggestion_consultant_id
 
 # --- The public form ------------------------------------------------------------------------------
-
-
-def public_network(*, slug: str | None, user: Any) -> Network:
-    """The network a request is addressed to: the one in the URL, else the signed-in person's, else the
-    first one (a single-network deployment has only one)."""
-    if slug:
-        return get_object_or_404(Network, slug=slug)
-    if getattr(user, "is_authenticated", False) and user.primary_network is not None:
-        network: Network = user.primary_network
-        return network
-    first = Network.objects.order_by("name").first()
-    if first is None:
-        raise Http404
-    return first
 
 
 def request_form_counties(*, network: Network) -> QuerySet[County]:

@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -27,6 +26,7 @@ from abrazo.accounts import access
 from abrazo.accounts.models import User
 from abrazo.audit import services as audit
 from abrazo.audit.models import Action
+from abrazo.core.ratelimit import rate_limit_hit
 from abrazo.core.submissions import claim_submission, remember_submission
 from abrazo.directory.models import (
     Classroom,
@@ -53,32 +53,15 @@ if TYPE_CHECKING:
 
 # --- Rate limiting of the public form ---------------------------------------------------------
 
-# The public form needs no account, so the only brake on a flood is the client address. Counters live
-# in the database cache (shared by every app server), one per address per fixed window.
+# The public form needs no account, so the only brake on a flood is the client address (core/ratelimit.py).
 SUBMISSIONS_PER_WINDOW = 5
 RATE_WINDOW_SECONDS = 60 * 60
 
 
-def _rate_key(address: str, window: int) -> str:
-    return f"abrazo:intake:rate:{address}:{window}"
-
-
 def request_rate_limit_hit(*, address: str | None, now: datetime | None = None) -> bool:
-    """Count one submission from this address; True when it is over the limit for the current window.
-
-    An unknown address (no REMOTE_ADDR, which a real server always sets) shares one counter, so it
-    cannot be used to escape the limit.
-    """
-    moment = now or timezone.now()
-    window = int(moment.timestamp()) // RATE_WINDOW_SECONDS
-    key = _rate_key(address or "unknown", window)
-    cache.add(key, 0, timeout=RATE_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the counter expired between add and incr: this is the window's first
-        cache.set(key, 1, timeout=RATE_WINDOW_SECONDS)
-        count = 1
-    return count > SUBMISSIONS_PER_WINDOW
+    """Count one submission from this address; True when it is over the limit for the current window."""
+    return rate_limit_hit(bucket="intake", address=address, limit=SUBMISSIONS_PER_WINDOW,
+                          window_seconds=RATE_WINDOW_SECONDS, now=now)
 
 
 # --- Rules --------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from abrazo.audit.middleware import client_ip
 from abrazo.core.decorators import public, requires
 from abrazo.core.pagination import paginate
 from abrazo.core.submissions import AlreadySubmitted
+from abrazo.directory.selectors import public_network
 from abrazo.intake import selectors, services
 from abrazo.intake.forms import (
     AskForInformationForm,
@@ -72,7 +73,7 @@ def request_create(http_request: HttpRequest, network_slug: str | None = None) -
     Guarded by a hidden honeypot field, a per-address rate limit and a one-time form key; signed-in
     program staff get their program's details filled in.
     """
-    network = selectors.public_network(slug=network_slug, user=http_request.user)
+    network = public_network(slug=network_slug, user=http_request.user)
     counties = selectors.request_form_counties(network=network)
     if http_request.method != "POST":
         form = RequestForm(counties=counties, initial=selectors.program_prefill_for(user=http_request.user,

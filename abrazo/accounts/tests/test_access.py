@@ -33,6 +33,8 @@ CHECKED_AGAINST: dict[str, tuple[str, ...]] = {
     "workforce.report_unsuppressed": ("workforce.cohort",),
     "feedback.view": ("measures.administration", "workforce.cohort", "consultations.group", "directory.region"),
     "feedback.curate": ("workforce.voice", "measures.administration"),
+    "resource.curate": ("library.resource",),
+    "site.edit": ("library.page", "library.topic"),
     "region.view": ("directory.region",),
     "region.edit": ("directory.region",),
     "agency.view": ("directory.agency",),
