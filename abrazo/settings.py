@@ -89,6 +89,10 @@ INSTALLED_APPS = [
     "abrazo.measures",
     "abrazo.workforce",
     "abrazo.library",
+    "abrazo.reports",
+    "rest_framework",
+    "drf_spectacular",
+    "abrazo.api",
 ]
 
 MIDDLEWARE = [

@@ -27,6 +27,9 @@ urlpatterns = [
     path("workforce/", include("abrazo.workforce.urls")),
     path("library/", include("abrazo.library.urls")),
     path("site/", include("abrazo.library.site_urls")),
+    path("reports/", include("abrazo.reports.urls")),
+    path("exports/", include("abrazo.reports.export_urls")),
+    path("api/v1/", include("abrazo.api.urls")),
     path("", include("abrazo.core.urls")),
 ]
 

@@ -219,6 +219,30 @@ POLICY: dict[str, dict[Role, Scope]] = {
     "resource.curate": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.NETWORK},
     # The site's content pages and the library's topics.
     "site.edit": {ADMIN: Scope.NETWORK},
+    # --- Reports, exports, bulk import and the API (issue 8) ------------------------------------------
+    # Network reports (funnel, reach, services, timeliness, satisfaction, equity summary) with exact counts,
+    # computed only from the records the membership reaches: a coordinator's report is her region's, a
+    # consultant's is her own caseload's.
+    "report.view": {
+        ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, SUPERVISOR: Scope.SUPERVISEES, CONSULTANT: Scope.SELF,
+        PROGRAM_STAFF: Scope.PROGRAM,
+    },
+    # Evaluators: the same reports, de-identified and with small counts suppressed.
+    "report.view_suppressed": {EVALUATOR: Scope.NETWORK},
+    # Downloading a file is a permission apart from seeing the page: a file leaves Abrazo, and with it the
+    # audit trail, so a network may grant pages to people it does not trust with copies.
+    "export.download": {
+        ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION, SUPERVISOR: Scope.SUPERVISEES,
+        PROGRAM_STAFF: Scope.PROGRAM, EVALUATOR: Scope.NETWORK,
+    },
+    # Bulk import of programs, classrooms, staff, consultants and rosters.
+    "directory.import": {ADMIN: Scope.NETWORK, COORDINATOR: Scope.REGION},
+    # Holding personal API tokens. A token never widens what its holder may do: every call is checked with
+    # the same permissions as the web, narrowed further by the token's scopes.
+    "api.token": {
+        ADMIN: Scope.NETWORK, COORDINATOR: Scope.NETWORK, SUPERVISOR: Scope.NETWORK, CONSULTANT: Scope.NETWORK,
+        PROGRAM_STAFF: Scope.NETWORK, EVALUATOR: Scope.NETWORK,
+    },
     "audit.view": {ADMIN: Scope.NETWORK},
     "admin_site.use": {ADMIN: Scope.NETWORK},
 }

@@ -1,0 +1,7 @@
+"""REST API v1, under /api/v1/."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "api"
+
+urlpatterns: list = []
