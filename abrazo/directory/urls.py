@@ -1,6 +1,6 @@
 from django.urls import path
 
-from abrazo.directory import views
+from abrazo.directory import import_views, views
 
 app_name = "directory"
 urlpatterns = [
@@ -24,4 +24,9 @@ urlpatterns = [
     path("regions/new/", views.region_create, name="region-create"),
     path("regions/<uuid:pk>/", views.region_detail, name="region-detail"),
     path("regions/<uuid:pk>/edit/", views.region_edit, name="region-edit"),
+    # Bulk import (abrazo/directory/imports.py)
+    path("import/", import_views.import_home, name="import-home"),
+    path("import/<str:kind>/", import_views.import_upload, name="import-upload"),
+    path("import/<str:kind>/confirm/", import_views.import_confirm, name="import-confirm"),
+    path("import/<str:kind>/template.csv", import_views.import_template, name="import-template"),
 ]
