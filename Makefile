@@ -67,3 +67,10 @@ bench: install
 
 clean-demo:
 	rm -f var/abrazo.sqlite3 var/abrazo.sqlite3-wal var/abrazo.sqlite3-shm
+
+# County outlines for the report maps (issue 8): rebuilds abrazo/reports/data/county_shapes.json from the us-atlas
+# npm package (needs Node.js/npm and the registry); see abrazo/reports/data/PROVENANCE.md. Not part of `install`:
+# the derived file is committed.
+.PHONY: county-shapes
+county-shapes:
+	$(PYTHON) tools/county_shapes/build.py
