@@ -337,3 +337,49 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# --- REST API v1 (abrazo.api, issue 8): owned by the API; see docs/api.md -------------------------------------
+# Swagger UI's own files, served from this site (the CSP allows nothing else).
+INSTALLED_APPS += ["drf_spectacular_sidecar"]
+# A session without a second factor gets 403 JSON on /api/v1/ rather than the MFA middleware's redirect.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("abrazo.accounts.middleware.MFARequiredMiddleware"), "abrazo.api.middleware.ApiMfaMiddleware"
+)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "abrazo.api.authentication.TokenAuthentication",
+        "abrazo.api.authentication.BrowserSessionAuthentication",
+    ],
+    # Closed by default: a DRF view that does not use abrazo.api.base still needs a scope to be reached.
+    "DEFAULT_PERMISSION_CLASSES": ["abrazo.api.permissions.ApiAccess"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "abrazo.api.throttling.ApiRateThrottle",
+        "abrazo.api.throttling.ApiWriteRateThrottle",
+    ],
+    # Per token (or per signed-in person); "api_write" counts POSTs on top of "api".
+    "DEFAULT_THROTTLE_RATES": {
+        "api": os.environ.get("API_RATE", "600/min"),
+        "api_write": os.environ.get("API_WRITE_RATE", "60/min"),
+    },
+    "DEFAULT_PAGINATION_CLASS": "abrazo.api.pagination.ApiPagination",
+    "DEFAULT_SCHEMA_CLASS": "abrazo.api.schema.ApiAutoSchema",
+    "EXCEPTION_HANDLER": "abrazo.api.errors.api_exception_handler",
+    # JSON only: DRF's browsable API needs inline scripts, which the CSP forbids; /api/v1/docs/ replaces it.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Abrazo API",
+    "DESCRIPTION": "REST API v1 of Abrazo. Personal tokens carry scopes and expire; every call is checked with "
+                   "the same permissions as the web and audited. See docs/api.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": False, "displayOperationId": True},
+}
+# --- end of the REST API block ------------------------------------------------------------------------------

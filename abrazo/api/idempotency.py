@@ -1,0 +1,106 @@
+"""Idempotency keys on create: a client that did not hear the answer may send the same POST again with the same
+`Idempotency-Key` header and get the first answer back, with nothing created twice.
+
+- same key, same endpoint, same body, within 24 hours: the stored answer (status and body), header
+  `Idempotent-Replayed: true`;
+- same key with another body or endpoint: 422 `idempotency_key_reused`;
+- same key while the first request is still being processed: 409 `idempotency_key_in_use`.
+
+Only successful answers are kept: a refused request (400, 403...) created nothing and may be corrected and sent
+again with the same key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from abrazo.api.errors import ApiError
+from abrazo.api.models import IDEMPOTENCY_WINDOW, IdempotencyKey
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 200
+
+
+def body_hash(data: Any) -> str:
+    """A hash of the parsed body, so that the same JSON with other spacing or key order is the same request."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _request_line(request: Request) -> str:
+    return f"{request.method} {request.path}"[:300]
+
+
+def _replay(stored: IdempotencyKey) -> Response:
+    response = Response(stored.response_body, status=stored.status_code)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def idempotent(request: Request, handle: Callable[[], Response]) -> Response:
+    """Run `handle` (which creates and returns the response) at most once per key; without a key, just run it."""
+    key = request.headers.get(HEADER, "").strip()
+    if not key:
+        return handle()
+    if len(key) > MAX_KEY_LENGTH:
+        raise ApiError(_("The Idempotency-Key header is too long (at most 200 characters)."),
+                       code="idempotency_key_invalid", status_code=400)
+    user = request.user
+    fingerprint = body_hash(request.data)
+    line = _request_line(request)
+    now = timezone.now()
+    # A key older than the window is forgotten: the client may use it again for a new request.
+    IdempotencyKey.objects.filter(user=user, key=key, created_at__lt=now - IDEMPOTENCY_WINDOW).delete()
+    stored = IdempotencyKey.objects.filter(user=user, key=key).first()
+    if stored is not None:
+        return _answer_for(stored, fingerprint=fingerprint, line=line)
+    try:
+        with transaction.atomic():
+            claim = IdempotencyKey.objects.create(
+                user=user, key=key, request_line=line, body_hash=fingerprint, created_at=now
+            )
+            response = handle()
+            if not 200 <= response.status_code < 300:
+                # Roll back the claim: a refused request may be corrected and retried with the same key.
+                raise _NotKept(response)
+            claim.status_code = response.status_code
+            # Stored as the client saw it (UUIDs and dates already strings), so a replay is byte-for-byte the same.
+            claim.response_body = json.loads(JSONRenderer().render(response.data))
+            claim.save(update_fields=["status_code", "response_body"])
+            return response
+    except _NotKept as refused:
+        return refused.response
+    except IntegrityError:
+        # Another request holding the same key committed between our look-up and our insert.
+        stored = IdempotencyKey.objects.filter(user=user, key=key).first()
+        if stored is None:
+            raise
+        return _answer_for(stored, fingerprint=fingerprint, line=line)
+
+
+def _answer_for(stored: IdempotencyKey, *, fingerprint: str, line: str) -> Response:
+    if stored.body_hash != fingerprint or stored.request_line != line:
+        raise ApiError(
+            _("This Idempotency-Key was already used for a different request; use a new key."),
+            code="idempotency_key_reused", status_code=422,
+        )
+    if not stored.status_code:
+        raise ApiError(_("A request with this Idempotency-Key is still being processed; try again shortly."),
+                       code="idempotency_key_in_use", status_code=409)
+    return _replay(stored)
+
+
+class _NotKept(Exception):
+    def __init__(self, response: Response) -> None:
+        self.response = response
+        super().__init__("response not kept")
