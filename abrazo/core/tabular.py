@@ -170,7 +170,8 @@ def _safe_cells(row: Iterable[Any]) -> list[Any]:
 
 
 def csv_stream(
-    header: Sequence[Any], rows: Iterable[Sequence[Any]], *, chunk_chars: int = CSV_CHUNK_CHARS
+    header: Sequence[Any], rows: Iterable[Sequence[Any]], *, chunk_chars: int = CSV_CHUNK_CHARS,
+    lineterminator: str = "\r\n",
 ) -> Iterator[bytes]:
     """A CSV file as UTF-8 chunks of about `chunk_chars` characters, for a streamed response.
 
@@ -179,11 +180,19 @@ def csv_stream(
     flat however many rows `rows` yields: pass it an iterator (a server-side cursor), not a list. A chunk
     is cut after the row that reaches `chunk_chars`, so it is at most that plus one row (64 KB of plain
     text; accented or non-Latin text encodes to more bytes than characters).
+
+    `lineterminator="\n"` gives the line ends PostgreSQL's COPY writes, so that the record exports
+    (reports.export_writers) are the same bytes whichever database wrote them.
     """
     buffer = io.StringIO()
-    writer = csv.writer(buffer)  # its default line terminator is CRLF
+    writer = csv.writer(buffer, lineterminator=lineterminator)
     size = buffer.write("\ufeff") + writer.writerow(_safe_cells(header))
     writerow = writer.writerow
+    if lineterminator != "\r\n":
+        # csv.writer quotes a cell holding a character of its line terminator, so with "\n" a cell holding a
+        # lone CR would be left bare and read back as a line break. Such rows (rare) are written by a CRLF
+        # writer, which quotes it, and their CRLF is turned back into the chosen terminator.
+        writerow = _bare_cr_safe(buffer, writer, lineterminator)
     for row in rows:
         # writerow returns what buffer.write returned: the characters it wrote.
         size += writerow(_safe_cells(row))
@@ -194,6 +203,22 @@ def csv_stream(
             size = 0
     if size:
         yield buffer.getvalue().encode("utf-8")
+
+
+def _bare_cr_safe(buffer: io.StringIO, writer: Any, lineterminator: str) -> Any:
+    crlf_writer = csv.writer(buffer)  # CRLF
+    plain = writer.writerow
+
+    def writerow(cells: list[Any]) -> int:
+        if not any(isinstance(cell, str) and "\r" in cell for cell in cells):
+            return plain(cells)
+        written = crlf_writer.writerow(cells)
+        buffer.seek(buffer.tell() - 2)
+        buffer.write(lineterminator)
+        buffer.truncate()
+        return written - 2 + len(lineterminator)
+
+    return writerow
 
 
 def csv_bytes(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> bytes:
@@ -213,3 +238,67 @@ def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet_ti
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_write(
+    target: str, header: Sequence[Any], rows: Iterable[Sequence[Any]], *, sheet_title: str = "Data",
+    tmpdir: str | None = None,
+) -> int:
+    """Write an XLSX workbook of any length to the file `target` with flat memory; return the rows written.
+
+    xlsxwriter in constant_memory mode keeps one row in memory and flushes each to a temporary file, so
+    100,000 rows take seconds (openpyxl's write-only mode is several times slower: bench/export_xlsx.py).
+    Every string is written as a string (write_string: never parsed as a formula, a number or a URL) and
+    is also formula_safe, since a CSV made from the workbook by a spreadsheet would run it. Numbers, dates
+    and booleans keep their types; None is an empty cell. Strings longer than Excel's 32,767 characters are
+    cut (Excel refuses longer cells).
+    """
+    import xlsxwriter
+
+    options: dict[str, Any] = {"constant_memory": True, "strings_to_formulas": False,
+                               "strings_to_urls": False, "strings_to_numbers": False,
+                               "remove_timezone": True}
+    if tmpdir:
+        options["tmpdir"] = tmpdir
+    workbook = xlsxwriter.Workbook(target, options)
+    try:
+        sheet = workbook.add_worksheet(_sheet_name(sheet_title))
+        date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        datetime_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        bold = workbook.add_format({"bold": True})
+        for column, name in enumerate(header):
+            sheet.write_string(0, column, str(formula_safe(str(name))), bold)
+        count = 0
+        write_string, write_number, write_datetime, write_boolean = (
+            sheet.write_string, sheet.write_number, sheet.write_datetime, sheet.write_boolean)
+        for count, row in enumerate(rows, start=1):
+            for column, value in enumerate(row):
+                # bool before int: True is an int to Python.
+                if value is None:
+                    continue
+                if isinstance(value, str):
+                    if value.startswith(_FORMULA_STARTS):
+                        value = "'" + value
+                    write_string(count, column, value[:32767])
+                elif isinstance(value, bool):
+                    write_boolean(count, column, value)
+                elif isinstance(value, int | float):
+                    write_number(count, column, value)
+                elif isinstance(value, datetime):
+                    write_datetime(count, column, value, datetime_format)
+                elif isinstance(value, date):
+                    write_datetime(count, column, value, date_format)
+                else:  # Decimal, UUID, time...: as text (a Decimal's exact digits, not a float's)
+                    write_string(count, column, str(formula_safe(str(value)))[:32767])
+        return count
+    finally:
+        workbook.close()
+
+
+def _sheet_name(title: str) -> str:
+    # Excel refuses []:*?/\ in a sheet name and more than 31 characters.
+    cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in title).strip()[:31]
+    return cleaned or "Data"

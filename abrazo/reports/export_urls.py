@@ -1,7 +1,13 @@
 """The exports centre, under /exports/: files being prepared, ready to download, and expired."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from abrazo.reports import export_views
 
 app_name = "exports"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", export_views.centre, name="centre"),
+    path("<uuid:export_id>/download/", export_views.download, name="download"),
+    path("<uuid:export_id>/delete/", export_views.delete, name="delete"),
+]
