@@ -46,6 +46,8 @@ NAVIGATION: list[tuple[Any, str, str | tuple[str, ...] | None]] = [
     (_("Competencies"), "workforce:competency-consultants", "competency.view"),
     (_("Workforce report"), "workforce:capacity-report", "workforce.report"),
     (_("Feedback"), "workforce:feedback-overview", "feedback.view"),
+    # Network reports (issue 8): exact for report.view, suppressed for evaluators (report.view_suppressed).
+    (_("Reports"), "reports:report", ("report.view", "report.view_suppressed")),
     (_("Resource library"), "library:resource-list", None),
     (_("Library curation"), "library:curation-queue", "resource.curate"),
     (_("Site pages"), "site:page-list", "site.edit"),
