@@ -226,6 +226,8 @@ def export_table(report: selectors.FeedbackReport) -> tuple[list[str], list[list
     return header, rows
 
 
+# A file leaves Abrazo: it also needs "export.download" (issue 8), checked before the page's own permission.
+@requires("export.download")
 @requires(selectors.PERMISSION)
 def feedback_export(request: HttpRequest) -> HttpResponse:
     """The page's figures as CSV or XLSX (?format=), suppressed as on the page; audited as an export."""
