@@ -68,7 +68,8 @@ from abrazo.directory.models import (
     SettingType,
     StaffPosition,
 )
-from abrazo.incidents.imports import ImportFileError, RowError, read_upload
+from abrazo.incidents import imports as roster_imports
+from abrazo.incidents.imports import ImportFileError, RowError
 
 PERMISSION = "directory.import"
 IMPORT_TTL_SECONDS = 60 * 60
@@ -76,6 +77,9 @@ MAX_SHOWN_VALUE = 80
 SAMPLE_ROWS = 20  # rows shown on the preview with what would happen to them
 AUDIT_MAX_IDS = 1_000  # an import's ledger line names at most this many records; its counts name them all
 BATCH = 1_000
+# A state's whole program list fits (California licenses about 40,000 facilities); the file's bytes, not its
+# rows, are kept between preview and confirm, so this is bounded by the upload size rather than the cache.
+MAX_ROWS = 100_000
 
 __all__ = [
     "PERMISSION", "DirectoryKind", "ImportFileError", "RowError", "import_confirm", "import_preview", "import_stage",
@@ -1034,6 +1038,12 @@ def import_confirm(*, actor: Any, network: Network, kind: DirectoryKind, token: 
                   timeout=IMPORT_TTL_SECONDS)
         cache.delete(_rows_key(token))
     return ImportResult(kind=kind, summary=preview.summary)
+
+
+def read_upload(upload: IO[bytes], *, filename: str, max_bytes: int = tabular.MAX_UPLOAD_BYTES) -> tabular.Table:
+    """Read a CSV or XLSX upload through the roster import's reader (size and zip-bomb limits, translated
+    messages), with this import's own row limit."""
+    return roster_imports.read_upload(upload, filename=filename, max_bytes=max_bytes, max_rows=MAX_ROWS)
 
 
 class _BytesUpload:

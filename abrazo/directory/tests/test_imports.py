@@ -116,7 +116,10 @@ GOOD-1,Twice,center,non_profit,1 A St,Fresno,93721,Fresno,,no
 
 
 def test_errors_are_in_the_persons_language(world):
-    text = "license_number,name,setting_type,auspice,address_line1,city,postal_code,county\nX,Y,castle,non_profit,1,F,93721,Fresno\n"
+    text = (
+        "license_number,name,setting_type,auspice,address_line1,city,postal_code,county\n"
+        "X,Y,castle,non_profit,1,F,93721,Fresno\n"
+    )
     with translation.override("es"):
         preview = run(world, DirectoryKind.PROGRAMS, text)
     assert preview.errors[0].column == "setting_type"
