@@ -30,6 +30,7 @@ urlpatterns = [
     path("reports/", include("abrazo.reports.urls")),
     path("exports/", include("abrazo.reports.export_urls")),
     path("api/v1/", include("abrazo.api.urls")),
+    path("api/tokens/", include("abrazo.api.token_urls")),
     path("", include("abrazo.core.urls")),
 ]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
@@ -32,6 +32,12 @@ class DocsView(SpectacularSwaggerSplitView):
     throttle_classes: ClassVar[list[Any]] = []
     template_name = "api/swagger_ui.html"
     title = "Abrazo API"
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        # DRF exempts its views from LoginRequiredMiddleware; this page is for people, so send a signed-out
+        # visitor to the sign-in page as every other page does.
+        return login_required(super().as_view(**initkwargs))
 
 
 __all__ = ["DocsView", "SchemaView"]

@@ -12,6 +12,8 @@ urlpatterns = [
     # Each app lists its endpoints in its api.py as `urlpatterns` (URL names prefixed by the app, e.g.
     # api:directory-program-list); one line per app here.
     path("", include("abrazo.directory.api")),
+    path("", include("abrazo.intake.api")),
+    path("", include("abrazo.library.api")),
     path("", include("abrazo.consultations.api")),
     path("", include("abrazo.incidents.api")),
     path("", include("abrazo.measures.api")),

@@ -1,0 +1,52 @@
+"""Personal API tokens: list, make (the secret is shown once), revoke. A person manages only their own."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from abrazo.api import selectors, services
+from abrazo.api.models import SCOPES
+from abrazo.api.token_forms import TokenForm
+from abrazo.core.decorators import requires
+
+
+@requires("api.token")
+def token_list(request: HttpRequest) -> HttpResponse:
+    tokens = list(selectors.token_list_for(user=request.user))
+    return render(request, "api/token_list.html", {"tokens": tokens, "now": timezone.now(), "scopes": SCOPES})
+
+
+@never_cache  # the page that shows the secret must not be kept by the browser or a proxy
+@requires("api.token")
+def token_create(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.token_create(
+                user=request.user, name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"],
+                expires_at=form.expires_at(),
+            )
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+        else:
+            return render(request, "api/token_created.html", {"token": created.token, "plaintext": created.plaintext})
+    return render(request, "api/token_form.html", {"form": form, "title": _("New API token")})
+
+
+@require_POST
+@requires("api.token")
+def token_revoke(request: HttpRequest, pk: UUID) -> HttpResponse:
+    token = selectors.token_get_for(user=request.user, token_id=pk)
+    services.token_revoke(user=request.user, token=token)
+    messages.success(request, _("The token “%(name)s” was revoked; it no longer works.") % {"name": token.name})
+    return redirect("api_tokens:list")
