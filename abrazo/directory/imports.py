@@ -24,6 +24,7 @@ error on that row, and the file is refused as a whole like any other error.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -229,10 +230,14 @@ class ImportResult:
 # --- folding and parsing --------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1 << 14)  # a file repeats the same choices, counties and yes/no down every line
 def fold(text: str) -> str:
     """'  Niños_Pequeños ' -> 'ninos pequenos': accents, case, underscores and repeated spaces do not count."""
-    decomposed = unicodedata.normalize("NFKD", text.strip())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    if text.isascii():  # most cells: nothing to decompose
+        plain = text.casefold()
+    else:
+        decomposed = unicodedata.normalize("NFKD", text)
+        plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
     return " ".join(plain.replace("_", " ").replace("-", " ").split())
 
 
