@@ -50,7 +50,10 @@ class ApiPagination(BasePagination):
         self.page_size = _positive_int(request, self.page_size_query_param, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         self.page = _positive_int(request, self.page_query_param, 1, MAX_PAGE)
         offset = (self.page - 1) * self.page_size
-        rows = list(stably_ordered(queryset)[offset: offset + self.page_size + 1])
+        ordered = stably_ordered(queryset)
+        rows = list(ordered[offset: offset + self.page_size + 1])
+        # Kept so that a view may read related rows with the page as a subquery (see ScopedListView.page_ids).
+        self.page_queryset = ordered[offset: offset + self.page_size]
         self.has_next = len(rows) > self.page_size
         return rows[: self.page_size]
 

@@ -5,20 +5,22 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from abrazo.accounts import access
-from abrazo.api.base import ScopedListView, ScopedRetrieveView
+from abrazo.api.base import ScopedListView, ScopedRetrieveView, row_ids
 from abrazo.api.fields import RelatedKeysField
+from abrazo.api.serializers import FastSerializer
+from abrazo.audit import services as audit
+from abrazo.audit.models import Action
 from abrazo.directory import selectors
 from abrazo.directory.models import (
     AgeGroup,
     Classroom,
     ConsultantProfile,
-    Language,
     Program,
     SettingType,
 )
@@ -27,20 +29,28 @@ SCOPE = "directory:read"
 ACTIVE_CHOICES = (("true", _("active only")), ("false", _("inactive only")), ("all", _("both")))
 
 
+# The columns ProgramSerializer reads, for the list's `.values()` page.
+PROGRAM_VALUES = (
+    "id", "name", "setting_type", "auspice", "license_number", "address_line1", "address_line2", "city",
+    "postal_code", "county__fips", "county__name", "region__id", "region__name", "is_rural", "serves_infants",
+    "serves_toddlers", "serves_preschoolers", "quality_rating", "phone", "email", "is_active", "updated_at",
+)
+
+
 # --- Output ---------------------------------------------------------------------------------------------------
 
 
-class CountySerializer(serializers.Serializer):  # type: ignore[type-arg]
+class CountySerializer(FastSerializer):
     fips = serializers.CharField()
     name = serializers.CharField()
 
 
-class NamedSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class NamedSerializer(FastSerializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
 
 
-class ProgramSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ProgramSerializer(FastSerializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
     setting_type = serializers.ChoiceField(choices=SettingType.choices)
@@ -64,7 +74,7 @@ class ProgramSerializer(serializers.Serializer):  # type: ignore[type-arg]
     updated_at = serializers.DateTimeField()
 
 
-class ClassroomSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ClassroomSerializer(FastSerializer):
     id = serializers.UUIDField()
     program_id = serializers.UUIDField()
     name = serializers.CharField()
@@ -74,7 +84,7 @@ class ClassroomSerializer(serializers.Serializer):  # type: ignore[type-arg]
     updated_at = serializers.DateTimeField()
 
 
-class ConsultantSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ConsultantSerializer(FastSerializer):
     id = serializers.UUIDField()
     name = serializers.CharField(source="user.full_name")
     email = serializers.EmailField(source="user.email")
@@ -129,10 +139,13 @@ def _active(queryset: QuerySet[Any], active: str) -> QuerySet[Any]:
 
 
 class ProgramList(ScopedListView):
+    """Programs the caller may see (as on the web's program list), by name."""
+
     required_scope = SCOPE
     permission = "program.view"
     filter_serializer_class = ProgramFilterSerializer
     serializer_class = ProgramSerializer
+    list_values = PROGRAM_VALUES
 
     def get_scoped_queryset(self, filters: dict[str, Any]) -> QuerySet[Program]:
         programs = selectors.program_queryset_for(
@@ -145,13 +158,21 @@ class ProgramList(ScopedListView):
         )
         if filters["active"] == "false":
             programs = programs.filter(is_active=False)
-        # Languages in one more query for the whole page, whatever its size.
-        return programs.prefetch_related(Prefetch("languages", queryset=Language.objects.order_by("code")))
+        return programs
+
+    def attach_related(self, rows: list[dict[str, Any]]) -> None:
+        # Every program's languages in one query for the whole page, whatever its size.
+        codes: dict[Any, list[str]] = {row["id"]: [] for row in rows}
+        links = Program.languages.through.objects.filter(program_id__in=self.page_ids()).order_by("language_id")
+        for program_id, code in links.values_list("program_id", "language_id"):
+            codes[program_id].append(code)
+        for row in rows:
+            row["languages"] = codes[row["id"]]
 
     def record_page(self, rows: list[Any], filters: dict[str, Any]) -> None:
-        selectors.program_page_record(
-            user=self.request.user, programs=rows, filters=selectors.ProgramFilters(query=filters.get("q", ""))
-        )
+        # As program_page_record does for the web list: a search is recorded as a search.
+        audit.record_list(user=self.request.user, model=Program, ids=row_ids(rows),
+                          action=Action.SEARCH if filters.get("q") else Action.LIST)
 
 
 class ProgramDetail(ScopedRetrieveView):

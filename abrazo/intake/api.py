@@ -17,6 +17,7 @@ from abrazo.accounts import access
 from abrazo.api.base import ScopedCreateView, ScopedListView, ScopedRetrieveView
 from abrazo.api.errors import ApiError
 from abrazo.api.fields import RelatedKeysField
+from abrazo.api.serializers import FastSerializer
 from abrazo.directory.api import CountySerializer
 from abrazo.directory.models import Auspice, County, Language, SettingType
 from abrazo.directory.selectors import network_for
@@ -32,7 +33,7 @@ PERMISSION = "request.view"
 # --- Output ---------------------------------------------------------------------------------------------------
 
 
-class RequestSummarySerializer(serializers.Serializer):  # type: ignore[type-arg]
+class RequestSummarySerializer(FastSerializer):
     """A row of the list: what the web's request list shows, no requester contact and no free text."""
 
     id = serializers.UUIDField()
@@ -169,6 +170,11 @@ class RequestListCreate(ScopedListView, ScopedCreateView):
     serializer_class = RequestSummarySerializer
     input_serializer_class = RequestInputSerializer
     output_serializer_class = RequestDetailSerializer
+    list_values = (
+        "id", "reference", "status", "priority", "submitted_at", "program_id", "program_name", "setting_type",
+        "county__fips", "county__name", "region_id", "preferred_language_id", "requester_role", "concern_categories",
+        "child_specific", "imminent_risk", "consultant_id", "consultant__user__full_name", "assigned_at",
+    )
 
     def get_scoped_queryset(self, filters: dict[str, Any]) -> QuerySet[Request]:
         requests = selectors.request_queryset_for(user=self.request.user, status=filters.get("status", ""))
@@ -183,9 +189,6 @@ class RequestListCreate(ScopedListView, ScopedCreateView):
         if filters.get("county"):
             requests = requests.filter(county_id=filters["county"])
         return requests
-
-    def record_page(self, rows: list[Any], filters: dict[str, Any]) -> None:
-        selectors.request_page_record(user=self.request.user, requests=rows)
 
     def perform_create_from(self, data: dict[str, Any]) -> Request:
         user = self.request.user

@@ -18,6 +18,7 @@ from rest_framework import serializers
 
 from abrazo.api.base import ScopedListView, ScopedRetrieveView
 from abrazo.api.fields import RelatedKeysField
+from abrazo.api.serializers import FastSerializer
 from abrazo.directory.selectors import network_ids_of
 from abrazo.library.models import AgeBand, Audience, Resource, ResourceKind, Topic
 
@@ -29,7 +30,7 @@ PUBLIC_FIELDS = (
 )
 
 
-class ResourceSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ResourceSerializer(FastSerializer):
     id = serializers.UUIDField()
     network_id = serializers.UUIDField()
     work_id = serializers.UUIDField(help_text="Language versions of one resource share a work_id.")

@@ -131,3 +131,14 @@ def test_consultant_list_queries_do_not_grow_with_the_page(
     with django_assert_max_num_queries(15):
         response = client.get("/api/v1/consultants/?page_size=500", **auth)
     assert len(response.json()["results"]) == 16
+
+
+def test_list_rows_read_as_dicts_equal_the_detail_read_as_a_model(client: Client, world: Any) -> None:
+    # the list reads .values() dicts, the detail a model instance: the same program must look the same
+    world.program_a.languages.set(Language.objects.filter(code__in=["es", "en"]))
+    auth = api_auth(world.people["network_admin"], "directory:read")
+    row = next(r for r in client.get("/api/v1/programs/", **auth).json()["results"] if r["name"] == "Sunrise Center")
+    detail = client.get(f"/api/v1/programs/{world.program_a.pk}/", **auth).json()
+    assert row == detail
+    assert row["languages"] == ["en", "es"] and row["county"] == {"fips": "06019", "name": "Fresno"}
+    assert row["updated_at"].endswith("Z")
