@@ -40,6 +40,8 @@ NAVIGATION: list[tuple[Any, str, str | tuple[str, ...] | None]] = [
     (_("Consultants"), "directory:consultant-list", "consultant.view"),
     (_("Agencies"), "directory:agency-list", "agency.view"),
     (_("Regions"), "directory:region-list", "region.view"),
+    # Bulk import of the directory (issue 8): abrazo/directory/imports.py.
+    (_("Directory imports"), "directory:import-home", "directory.import"),
     (_("Cohorts"), "workforce:cohort-list", "cohort.view"),
     (_("Applications"), "workforce:application-list", "application.review"),
     (_("Supervision"), "workforce:supervision-list", "supervision.view"),
