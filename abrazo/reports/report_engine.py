@@ -267,8 +267,39 @@ def suppress_cells(
             parts = [position[name] for name in group[1:]]
             for cell_index in range(size):
                 relations.append(suppression.Relation(cell_index, tuple(part + cell_index for part in parts)))
-        chosen = suppression.suppress(values, relations, high=high)
+        chosen = _suppress_by_component(values, relations, high=high)
         for number, name in enumerate(group):
             low, high_index = number * size, (number + 1) * size
             hidden[name] = frozenset(cells[i - low] for i in chosen if low <= i < high_index)
     return hidden
+
+
+def _suppress_by_component(values: Sequence[int], relations: Sequence[suppression.Relation], *, high: int
+                           ) -> frozenset[int]:
+    """suppression.suppress on each connected part of the system apart (two fiscal years share no relation, so
+    neither can tell anything about the other): the same cells are hidden, and the cost, which grows much faster
+    than the size, is paid on smaller systems."""
+    parent = list(range(len(values)))
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    for relation in relations:
+        for part in relation.parts:
+            a, b = root(relation.total), root(part)
+            if a != b:
+                parent[a] = b
+    members: dict[int, list[int]] = {}
+    for index in range(len(values)):
+        members.setdefault(root(index), []).append(index)
+    hidden: set[int] = set()
+    for indexes in members.values():
+        local = {index: position for position, index in enumerate(indexes)}
+        part_relations = [suppression.Relation(local[r.total], tuple(local[p] for p in r.parts))
+                          for r in relations if r.total in local]
+        chosen = suppression.suppress([values[i] for i in indexes], part_relations, high=high)
+        hidden.update(indexes[i] for i in chosen)
+    return frozenset(hidden)

@@ -118,7 +118,11 @@ def _hidden_cells(figures: selectors.Figures, *, high: int) -> dict[str, frozens
     if figures.grid.exact:
         return {}
     cells = figures.cells
-    counts = {name: values for name, values in cells.items() if "minutes" not in name}
+    # Only what an evaluator's report shows: no hours (they follow their visits), no county or region breakdowns
+    # (evaluators choose the county or region as the scope instead), no breakdowns of children or episodes.
+    counts = {name: values for name, values in cells.items()
+              if "minutes" not in name and "@county:" not in name and "@region:" not in name
+              and not name.startswith(("children@", "episodes_active@"))}
     # A second copy of the visits total carries the activity table, which partitions the same visits again.
     if "visits" in counts:
         counts["visits#activity"] = counts["visits"]
@@ -135,15 +139,23 @@ def _hidden_cells(figures: selectors.Figures, *, high: int) -> dict[str, frozens
     }
     for question in figures.satisfaction_questions:
         categories[f"satn:{question.key}"] = tuple(f"sat:{question.key}:{code}" for code in question.counted_codes)
-    for name in ("programs", "children", "episodes_active"):
-        categories[name] = tuple(n for n in counts if n.startswith(f"{name}@setting:"))
-    additive = {n: v for n, v in counts.items() if n in figures.additive or n.startswith(("satn:", "visits#"))}
-    other = {n: v for n, v in counts.items() if n not in additive}
+    categories["programs"] = tuple(n for n in counts if n.startswith("programs@setting:"))
     grid = figures.grid
-    hidden = engine.suppress_cells(grid.system(additive=True), _ints(additive),
-                                   categories={k: v for k, v in categories.items() if k in additive}, high=high)
-    hidden.update(engine.suppress_cells(grid.system(additive=False), _ints(other),
-                                        categories={k: v for k, v in categories.items() if k in other}, high=high))
+    linked = {name for total, parts in categories.items() for name in (total, *parts)}
+    hidden: dict[str, frozenset[tuple[str, str]]] = {}
+    county_cells = frozenset((place, time) for place in grid.places if place.startswith("county:")
+                             for time in grid.whole)
+    for is_additive in (True, False):
+        chosen = {n: v for n, v in counts.items()
+                  if (n in figures.additive or n.startswith(("satn:", "visits#"))) == is_additive}
+        # Single figures: every county, region and the network. Tables linked to a total: the network and regions
+        # (their county cells are withheld whole; see Grid.system).
+        single = {n: v for n, v in chosen.items() if n not in linked}
+        hidden.update(engine.suppress_cells(grid.system(additive=is_additive), _ints(single), high=high))
+        tables = {n: v for n, v in chosen.items() if n in linked}
+        found = engine.suppress_cells(grid.system(additive=is_additive, counties=False), _ints(tables),
+                                      categories={k: v for k, v in categories.items() if k in tables}, high=high)
+        hidden.update({name: cells | county_cells for name, cells in found.items()})
     hidden["visits"] = hidden.get("visits", frozenset()) | hidden.pop("visits#activity", frozenset())
     for suffix in ("minutes", "classroom_minutes"):
         for name in [n for n in cells if n.startswith(suffix)]:

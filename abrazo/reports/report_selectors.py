@@ -245,9 +245,14 @@ class Grid:
     current_period: engine.Period
     previous_period: engine.Period
 
-    def system(self, *, additive: bool) -> engine.CellSystem:
+    def system(self, *, additive: bool, counties: bool = True) -> engine.CellSystem:
+        """The cells of one suppression system. Without counties: the network and its regions only (breakdown
+        tables, whose county cells would make the system too large to solve in a page's time; evaluators get those
+        tables for the network and regions, and a county's are withheld)."""
         times = tuple(self.whole)
-        return engine.CellSystem(self.places, self.place_parts, times, self.time_parts if additive else {})
+        places = self.places if counties else tuple(p for p in self.places if not p.startswith("county:"))
+        parts = self.place_parts if counties else {k: v for k, v in self.place_parts.items() if k == "network"}
+        return engine.CellSystem(places, parts, times, self.time_parts if additive else {})
 
 
 def _quarter_key(period: engine.Period) -> str:
