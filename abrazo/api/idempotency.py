@@ -59,8 +59,9 @@ def idempotent(request: Request, handle: Callable[[], Response]) -> Response:
     fingerprint = body_hash(request.data)
     line = _request_line(request)
     now = timezone.now()
-    # A key older than the window is forgotten: the client may use it again for a new request.
-    IdempotencyKey.objects.filter(user=user, key=key, created_at__lt=now - IDEMPOTENCY_WINDOW).delete()
+    # Keys older than the window are forgotten (the client may use them again for new requests); clearing all of
+    # this person's old keys here keeps the table to about one day of creates without a scheduled job.
+    IdempotencyKey.objects.filter(user=user, created_at__lt=now - IDEMPOTENCY_WINDOW).delete()
     stored = IdempotencyKey.objects.filter(user=user, key=key).first()
     if stored is not None:
         return _answer_for(stored, fingerprint=fingerprint, line=line)

@@ -197,3 +197,19 @@ def test_evaluator_cannot_create(client: Client, world: Any) -> None:
     response = client.post(LIST, new_request(), content_type="application/json")
     assert response.status_code == 403
     assert not Request.objects.exists()
+
+
+def test_key_of_a_request_still_in_progress_is_409(client: Client, world: Any) -> None:
+    # given a first request with this key that has not finished (its row is claimed, no answer stored yet)
+    person = world.people["program_staff"]
+    auth = api_auth(person, "requests:write")
+    from abrazo.api.idempotency import body_hash
+
+    IdempotencyKey.objects.create(user=person, key="k-1", request_line=f"POST {LIST}",
+                                  body_hash=body_hash(new_request()))
+    # when the same request arrives again
+    response = client.post(LIST, new_request(), content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1", **auth)
+    # then it is asked to wait, and nothing is created
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "idempotency_key_in_use"
+    assert not Request.objects.exists()
