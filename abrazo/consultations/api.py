@@ -124,11 +124,10 @@ class ContactInputSerializer(serializers.Serializer):
     )
     modality = serializers.ChoiceField(choices=Modality.choices)
     activity_type = serializers.ChoiceField(choices=ActivityType.choices)
-    participants = serializers.ListField(
-        child=serializers.ChoiceField(choices=ParticipantRole.choices), required=False, max_length=20
-    )
-    topics = serializers.ListField(child=serializers.ChoiceField(choices=Topic.choices), required=False,
-                                   max_length=20)
+    # Multiple-choice fields rather than lists of choices: a wrong code is then reported on the field itself
+    # ("topics": [...]), in the one error shape the document describes, not keyed by its position in the list.
+    participants = serializers.MultipleChoiceField(choices=ParticipantRole.choices, required=False)
+    topics = serializers.MultipleChoiceField(choices=Topic.choices, required=False)
     language = serializers.SlugRelatedField(slug_field="code", queryset=Language.objects.all())
     notes = serializers.CharField(required=False, allow_blank=True, max_length=20_000, trim_whitespace=True)
 
@@ -179,13 +178,19 @@ def contacts_for(*, user: Any, episode_id: UUID) -> tuple[Episode, QuerySet[Cont
     return episode, contacts, with_notes
 
 
+def _in_order(chosen: set[str], codes: list[str]) -> list[str]:
+    """The chosen codes in the order of their choices, so that what is stored does not depend on a set's order."""
+    return [code for code in codes if code in chosen]
+
+
 def contact_create(*, user: Any, episode_id: UUID, data: dict[str, Any]) -> Contact:
     """Log a contact through the service; its ValidationErrors become 400 answers in the view."""
     episode = selectors.episode_get_for(user=user, episode_id=episode_id, permission=EPISODE_WORK)
     return services.contact_log(
         actor=user, episode=episode, contact_date=data["contact_date"], minutes=data["minutes"],
         modality=data["modality"], activity_type=data["activity_type"], language=data["language"],
-        participants=data.get("participants", []), topics=data.get("topics", []), notes=data.get("notes", ""),
+        participants=_in_order(data.get("participants", set()), ParticipantRole.values),
+        topics=_in_order(data.get("topics", set()), Topic.values), notes=data.get("notes", ""),
         minutes_in_classroom=data.get("minutes_in_classroom"),
     )
 

@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
 
 from abrazo.api.base import ScopedCreateView, ScopedListView, ScopedRetrieveView
@@ -27,6 +27,13 @@ from abrazo.incidents.models import Exclusion, Incident
 
 INCIDENT_VIEW = selectors.INCIDENT_VIEW
 INCIDENT_RECORD = services.INCIDENT_RECORD
+
+
+@extend_schema_field({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+                      "example": "09:40", "description": "Local time of day, HH:MM or HH:MM:SS (no offset)."})
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time at the program, without a UTC offset. OpenAPI's `format: time` is RFC 3339's full-time,
+    which requires an offset that an incident's time does not have, so the document states the shape it has."""
 
 
 class IncidentFilterSerializer(serializers.Serializer):
@@ -60,7 +67,7 @@ class IncidentOutputSerializer(serializers.Serializer):
     child_code = serializers.CharField(source="child.code", help_text=_("The code the program gives the child."))
     classroom = serializers.UUIDField(source="classroom_id", allow_null=True)
     occurred_on = serializers.DateField()
-    occurred_at = serializers.TimeField(allow_null=True)
+    occurred_at = LocalTimeField(allow_null=True)
     problem_behavior = serializers.CharField()
     activity = serializers.CharField()
     others_involved = serializers.CharField()
@@ -92,7 +99,7 @@ class IncidentInputSerializer(serializers.Serializer):
         required=False, allow_null=True, help_text=_("A classroom of the program; leave out for the child's own.")
     )
     occurred_on = serializers.DateField()
-    occurred_at = serializers.TimeField(required=False, allow_null=True)
+    occurred_at = LocalTimeField(required=False, allow_null=True)
     problem_behavior = serializers.ChoiceField(choices=birs.ProblemBehavior.choices)
     activity = serializers.ChoiceField(choices=birs.Activity.choices)
     others_involved = serializers.ChoiceField(choices=birs.OthersInvolved.choices)
