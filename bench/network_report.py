@@ -261,8 +261,8 @@ def seed(sizes: dict[str, int]) -> Any:
         "completed_at": instant("70"), "maintained_in_setting": "CASE WHEN i % 3 = 0 THEN TRUE ELSE NULL END",
         "notes": "''"})
     survey = Instrument.objects.get(key="abrazo_satisfaction", network__isnull=True)
-    answers = ("('{\"sat_worthwhile\": \"' || (1 + i % 5) || '\", \"sat_knowledgeable\": \"' || (1 + (i + 2) % 5) || '\"}')"
-               + ("::jsonb" if POSTGRES else ""))
+    answers = ("('{\"sat_worthwhile\": \"' || (1 + i % 5) || '\", "
+               "\"sat_knowledgeable\": \"' || (1 + (i + 2) % 5) || '\"}')" + ("::jsonb" if POSTGRES else ""))
     insert_series(Administration, closures // 2, {
         "network_id": quoted, "instrument_id": _literal(survey.pk.hex if not POSTGRES else str(survey.pk)),
         "episode_id": closed, "respondent_role": "'teacher'", "timepoint": "'post'", "status": "'completed'",

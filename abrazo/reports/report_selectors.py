@@ -33,16 +33,14 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -375,6 +373,7 @@ class Figures:
     additive: set[str] = field(default_factory=set)
     distributions: dict[str, dict[str, dict[float, int]]] = field(default_factory=dict)  # name -> cur/prev -> hist
     satisfaction_questions: list[Any] = field(default_factory=list)
+    pending_zero_dosage: dict[str, int] = field(default_factory=dict)  # episodes closed with a contact, per cell
 
     def add(self, found: Mapping[str, Cells], *, additive: bool) -> None:
         self.cells.update(found)
@@ -413,70 +412,96 @@ def funnel(sight: Sight, grid: Grid, figures: Figures) -> None:
                        }), additive=True)
 
 
+def _reaching(sight: Sight, period: engine.Period) -> QuerySet[Episode]:
+    """Episodes with a contact dated in the period (an index probe per episode, not a scan of every contact)."""
+    dated = Contact.objects.filter(episode=OuterRef("pk"), contact_date__gte=period.start, contact_date__lte=period.end)
+    episodes = _scoped_episodes(sight) if sight.exact else Episode.objects.filter(network=sight.network)
+    return episodes.filter(Exists(dated))
+
+
 def reach(sight: Sight, grid: Grid, figures: Figures) -> None:
     """Programs, episodes, children (case consultation) and staff reached: an episode with a contact in the
-    period reaches its program, its child (child/family episodes) and the program's active staff."""
-    contacts = _through_episodes(sight, Contact.objects.all())
-    child = Q(episode__episode_type=EpisodeType.CHILD_FAMILY)
-    found = _group(contacts, grid, date_field="contact_date", instant=False, kind="contact", additive=False,
-                   by=("episode__program__setting_type", "episode__program__county_id", "episode__program__region_id"),
-                   aggregates={
-                       "programs": Count("episode__program", distinct=True),
-                       "episodes_active": Count("episode", distinct=True),
-                       "children": Count("episode", distinct=True, filter=child),
-                   })
-    # The by-values joined as "setting:county:region": fold them into one breakdown per dimension.
-    for name in ("programs", "episodes_active", "children"):
-        for key in [k for k in list(found) if k.startswith(f"{name}:")]:
-            setting, county, region = key[len(name) + 1:].split(":")
-            for label, value in (("setting", setting), ("county", county), ("region", region)):
-                target = found.setdefault(f"{name}@{label}:{value}", defaultdict(float))
-                for cell, number in found[key].items():
-                    target[cell] += number
-            del found[key]
-    figures.add(found, additive=False)
-    # Staff: the active staff of the programs reached, per time cell (one query per cell: distinct programs).
+    period reaches its program, its child (child/family episodes) and the program's active staff. One query per
+    time cell for the episodes and one for the staff (distinct counts do not add up over time)."""
+    child = Q(episode_type=EpisodeType.CHILD_FAMILY)
+    leaf: dict[str, dict[tuple[str, str], float]] = defaultdict(lambda: defaultdict(float))
     staff_cells: dict[tuple[str, str], float] = defaultdict(float)
-    runs = grid.whole
-    for time, period in runs.items():
-        reached = contacts.filter(contact_date__gte=period.start, contact_date__lte=period.end)
-        rows = (ProgramStaff.objects.filter(is_active=True, program__in=reached.values("episode__program"))
-                .annotate(_p=F("program__county_id") if not grid.exact else Value("scope"))
-                .values("_p").annotate(n=Count("pk")).order_by())
+    for time, period in grid.whole.items():
+        reaching = _reaching(sight, period)
+        rows = (reaching.annotate(_p=F("program__county_id") if not grid.exact else Value("scope"))
+                .values("_p", "program__setting_type", "program__county_id", "program__region_id")
+                .annotate(programs=Count("program", distinct=True), episodes_active=Count("pk"),
+                          children=Count("pk", filter=child)).order_by())
         for row in rows:
+            cell = (str(row["_p"]), time)
+            for name in ("programs", "episodes_active", "children"):
+                value = float(row[name])
+                leaf[name][cell] += value
+                for label, code in (("setting", row["program__setting_type"]), ("county", row["program__county_id"]),
+                                    ("region", row["program__region_id"])):
+                    leaf[f"{name}@{label}:{code}"][cell] += value
+        staff = (ProgramStaff.objects.filter(is_active=True, program__in=reaching.values("program_id"))
+                 .annotate(_p=F("program__county_id") if not grid.exact else Value("scope"))
+                 .values("_p").annotate(n=Count("pk")).order_by())
+        for row in staff:
             staff_cells[(str(row["_p"]), time)] += row["n"]
-    figures.add({"staff": _rollup(grid, staff_cells, additive_time=False)}, additive=False)
+    found = {name: _rollup(grid, values, additive_time=False) for name, values in leaf.items()}
+    found["staff"] = _rollup(grid, staff_cells, additive_time=False)
+    figures.add(found, additive=False)
 
 
 def services(sight: Sight, grid: Grid, figures: Figures) -> None:
-    """Visits and hours by modality and activity type, and dosage per episode closed in the period."""
+    """Visits and hours by modality and activity type (one GROUP BY over both), and dosage per episode closed in
+    the period."""
     contacts = _through_episodes(sight, Contact.objects.all())
     aggregates = {"visits": Count("pk"), "minutes": Sum("minutes"), "classroom_minutes": Sum("minutes_in_classroom")}
-    by_modality = _group(contacts, grid, date_field="contact_date", instant=False, kind="contact",
-                         by=("modality",), aggregates=aggregates)
-    by_activity = _group(contacts, grid, date_field="contact_date", instant=False, kind="contact",
-                         by=("activity_type",), aggregates=aggregates)
-    figures.add({f"{k.replace(':', '@modality:', 1)}" if ":" in k else k: v for k, v in by_modality.items()},
-                additive=True)
-    figures.add({k.replace(":", "@activity:", 1): v for k, v in by_activity.items() if ":" in k}, additive=True)
-    # Dosage: per episode closed in the chosen or previous cell, its contacts and hours over the whole episode, as
-    # a histogram grouped in the database (one row per distinct (contacts, minutes), not per episode).
-    per_episode = Contact.objects.filter(episode=OuterRef("episode")).order_by().values("episode")
+    found = _group(contacts, grid, date_field="contact_date", instant=False, kind="contact",
+                   by=("modality", "activity_type"), aggregates=aggregates)
+    result: dict[str, Cells] = {}
+    for name, cells in found.items():
+        if ":" not in name:
+            result[name] = cells
+            continue
+        base, _sep, rest = name.partition(":")
+        modality, _sep, activity = rest.partition(":")
+        for target in (f"{base}@modality:{modality}", f"{base}@activity:{activity}"):
+            into = result.setdefault(target, defaultdict(float))
+            for cell, value in cells.items():
+                into[cell] += value
+    figures.add(result, additive=True)
+    _dosage(sight, grid, figures)
+
+
+def _dosage(sight: Sight, grid: Grid, figures: Figures) -> None:
+    """Per episode closed in the chosen (or previous) cell: its contacts and hours over the whole episode. One pass
+    over those episodes' contacts grouped by episode; episodes closed without a contact are the rest of the
+    closures, counted in the funnel."""
     closures = _through_episodes(sight, Closure.objects.all())
+    whens = []
+    wanted = Q()
     for which, period in (("cur", grid.current_period), ("prev", grid.previous_period)):
-        rows = _closures_in_cell(sight, grid, closures, period, which).annotate(
-            n_contacts=Coalesce(Subquery(per_episode.annotate(c=Count("pk")).values("c")), 0,
-                                output_field=IntegerField()),
-            n_minutes=Coalesce(Subquery(per_episode.annotate(m=Sum("minutes")).values("m")), 0,
-                               output_field=IntegerField()),
-        ).values("n_contacts", "n_minutes").annotate(n=Count("pk")).order_by()
-        contacts_hist: dict[float, int] = defaultdict(int)
-        hours_hist: dict[float, int] = defaultdict(int)
-        for row in rows:
-            contacts_hist[float(row["n_contacts"])] += row["n"]
-            hours_hist[row["n_minutes"] / 60] += row["n"]
-        figures.distributions.setdefault("dosage_contacts", {})[which] = dict(contacts_hist)
-        figures.distributions.setdefault("dosage_hours", {})[which] = dict(hours_hist)
+        condition = (_when_in("episode__closure__closed_at", period, instant=True)
+                     & _cell_filter(sight, grid, which, "episode__program__county_id"))
+        whens.append(When(condition, then=Value(which)))
+        wanted |= condition
+    del closures
+    base = Contact.objects.filter(episode__network=sight.network)
+    if sight.exact:
+        base = base.filter(episode__in=_scoped_episodes(sight).values("pk"))
+    rows = (base.filter(wanted).annotate(_t=Case(*whens, output_field=CharField()))
+            .values("_t", "episode_id").annotate(n_contacts=Count("pk"), n_minutes=Sum("minutes")).order_by()
+            .values_list("_t", "n_contacts", "n_minutes"))
+    histograms: dict[str, dict[str, dict[float, int]]] = {
+        "dosage_contacts": {"cur": defaultdict(int), "prev": defaultdict(int)},
+        "dosage_hours": {"cur": defaultdict(int), "prev": defaultdict(int)},
+    }
+    with_contacts = {"cur": 0, "prev": 0}
+    for which, n_contacts, n_minutes in rows:
+        histograms["dosage_contacts"][which][float(n_contacts)] += 1
+        histograms["dosage_hours"][which][(n_minutes or 0) / 60] += 1
+        with_contacts[which] += 1
+    figures.distributions.update({name: {k: dict(v) for k, v in per.items()} for name, per in histograms.items()})
+    figures.pending_zero_dosage = with_contacts
 
 
 def _cell_filter(sight: Sight, grid: Grid, which: str, county_path: str) -> Q:
@@ -651,4 +676,11 @@ def report_figures(sight: Sight, period: engine.Period) -> Figures:
     services(sight, grid, figures)
     timeliness(sight, grid, figures)
     satisfaction(sight, grid, figures)
+    # Episodes closed without any contact count as 0 contacts and 0 hours in the dosage.
+    for which, cell in (("cur", grid.current), ("prev", grid.previous)):
+        zero = int(figures.cells.get("closed", {}).get(cell, 0)) - figures.pending_zero_dosage.get(which, 0)
+        if zero > 0:
+            for name in ("dosage_contacts", "dosage_hours"):
+                histogram = figures.distributions.setdefault(name, {}).setdefault(which, {})
+                histogram[0.0] = histogram.get(0.0, 0) + zero
     return figures
