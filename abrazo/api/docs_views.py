@@ -37,7 +37,9 @@ class DocsView(SpectacularSwaggerSplitView):
     def as_view(cls, **initkwargs: Any) -> Any:
         # DRF exempts its views from LoginRequiredMiddleware; this page is for people, so send a signed-out
         # visitor to the sign-in page as every other page does.
-        return login_required(super().as_view(**initkwargs))
+        view = login_required(super().as_view(**initkwargs))
+        view.abrazo_access = "signed_in"  # the decision, for the permission matrix (core.decorators.signed_in)
+        return view
 
 
 __all__ = ["DocsView", "SchemaView"]

@@ -6,12 +6,11 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
 from abrazo.api import selectors, services
 from abrazo.api.models import SCOPES
@@ -21,8 +20,22 @@ from abrazo.core.decorators import requires
 
 @requires("api.token")
 def token_list(request: HttpRequest) -> HttpResponse:
+    """The person's tokens; POST revoke=<id> revokes one (the id is in the form, so the page has one address)."""
+    if request.method == "POST":
+        return _revoke(request)
     tokens = list(selectors.token_list_for(user=request.user))
     return render(request, "api/token_list.html", {"tokens": tokens, "now": timezone.now(), "scopes": SCOPES})
+
+
+def _revoke(request: HttpRequest) -> HttpResponse:
+    try:
+        token_id = UUID(request.POST.get("revoke", ""))
+    except ValueError as error:
+        raise Http404 from error
+    token = selectors.token_get_for(user=request.user, token_id=token_id)
+    services.token_revoke(user=request.user, token=token)
+    messages.success(request, _("The token “%(name)s” was revoked; it no longer works.") % {"name": token.name})
+    return redirect("api_tokens:list")
 
 
 @never_cache  # the page that shows the secret must not be kept by the browser or a proxy
@@ -41,12 +54,3 @@ def token_create(request: HttpRequest) -> HttpResponse:
         else:
             return render(request, "api/token_created.html", {"token": created.token, "plaintext": created.plaintext})
     return render(request, "api/token_form.html", {"form": form, "title": _("New API token")})
-
-
-@require_POST
-@requires("api.token")
-def token_revoke(request: HttpRequest, pk: UUID) -> HttpResponse:
-    token = selectors.token_get_for(user=request.user, token_id=pk)
-    services.token_revoke(user=request.user, token=token)
-    messages.success(request, _("The token “%(name)s” was revoked; it no longer works.") % {"name": token.name})
-    return redirect("api_tokens:list")

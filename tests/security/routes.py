@@ -115,6 +115,19 @@ def all_routes() -> list[Route]:
     return list(_walk(get_resolver(), "", "", (), {}))
 
 
+# --- REST API v1 (abrazo.api) -------------------------------------------------------------------------------
+# The endpoints under /api/v1/ answer programs, not people: 401/403/404 as JSON, never a sign-in or MFA redirect.
+# Each declares its token scope and its POLICY permission (abrazo.api.permissions.ApiAccess) and is tested in
+# abrazo/api/tests, each app's tests/test_api.py and the OpenAPI fuzz run, so the matrix and the MFA walk, which
+# expect pages, leave them out. The interactive docs page is for people and stays a project route.
+API_PREFIX = "api/v1/"
+API_PAGES_FOR_PEOPLE = ("api:docs",)
+
+
+def is_api_endpoint(route: Route) -> bool:
+    return route.route.startswith(API_PREFIX) and route.name not in API_PAGES_FOR_PEOPLE
+
+
 def project_routes() -> list[Route]:
-    """The routes that must carry an access decision: everything not covered by EXEMPTIONS."""
-    return [route for route in all_routes() if exemption_for(route) is None]
+    """The routes that must carry an access decision: everything not covered by EXEMPTIONS (nor an API endpoint)."""
+    return [route for route in all_routes() if exemption_for(route) is None and not is_api_endpoint(route)]

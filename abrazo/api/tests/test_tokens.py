@@ -73,7 +73,7 @@ def test_token_pages_make_show_once_and_revoke(client: Client, world: Any) -> No
     assert plaintext not in listing.content.decode()
     # when she revokes it, it stops working
     token = ApiToken.objects.get(user=person)
-    assert client.post(f"/api/tokens/{token.pk}/revoke/").status_code == 302
+    assert client.post("/api/tokens/", {"revoke": str(token.pk)}).status_code == 302
     assert Client().get("/api/v1/programs/", **bearer(plaintext)).status_code == 401
 
 
@@ -93,7 +93,8 @@ def test_nobody_revokes_another_persons_token(client: Client, world: Any) -> Non
     make_token(world.people["consultant"], "directory:read")
     token = ApiToken.objects.get()
     client.force_login(world.people["network_admin"])
-    assert client.post(f"/api/tokens/{token.pk}/revoke/").status_code == 404
+    assert client.post("/api/tokens/", {"revoke": str(token.pk)}).status_code == 404
+    assert client.post("/api/tokens/", {"revoke": "not-an-id"}).status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
 
