@@ -17,7 +17,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 from uuid import UUID
 
 from django.conf import settings
@@ -183,7 +183,7 @@ def csv_chunks(plan: ExportPlan) -> Iterator[bytes]:
     return writers.identified_csv(plan.queryset(), plan.kind.columns)
 
 
-def write_xlsx(plan: ExportPlan, target: str) -> int:
+def write_xlsx(plan: ExportPlan, target: str | IO[bytes]) -> int:
     title = str(plan.kind.label)
     if plan.deidentified:
         header, rows, _dropped = deidentified_table(plan)
@@ -219,20 +219,20 @@ def _no_store(response: Any) -> Any:
 
 
 def stream_response(plan: ExportPlan) -> StreamingHttpResponse | FileResponse:
-    """A small export sent as it is written (CSV) or from a temporary file (XLSX: a zip is written whole)."""
+    """A small export sent as it is written (CSV) or from a temporary file (XLSX)."""
     if plan.file_format == ExportFormat.CSV:
         response: Any = StreamingHttpResponse(csv_chunks(plan), content_type=CSV_CONTENT_TYPE)
         response["Content-Disposition"] = attachment_header(_filename(plan))
         return _no_store(response)
-    # xlsxwriter writes to a named file; it is opened, then unlinked at once, so the response streams an
-    # anonymous file that disappears when the response closes it, whatever happens.
-    with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as named:
-        path = named.name
+    # An anonymous temporary file (a zip is written whole before it can be read): it disappears when the
+    # response closes it, whatever happens.
+    handle = tempfile.TemporaryFile()  # noqa: SIM115  (closed by the FileResponse)
     try:
-        write_xlsx(plan, path)
-        handle = open(path, "rb")  # noqa: SIM115  (closed by the FileResponse)
-    finally:
-        os.remove(path)
+        write_xlsx(plan, handle)
+    except BaseException:
+        handle.close()
+        raise
+    handle.seek(0)
     response = FileResponse(handle, content_type=XLSX_CONTENT_TYPE, as_attachment=True, filename=_filename(plan))
     return _no_store(response)
 

@@ -152,7 +152,7 @@ def test_cells_that_would_run_as_formulas_are_neutralised(client, world, file_fo
     else:
         sheet = openpyxl.load_workbook(io.BytesIO(_content(response)), read_only=True).worksheets[0]
         header, *body = list(sheet.iter_rows(values_only=True))
-        # xlsxwriter stores a CR as Excel's escape _x000D_, which Excel reads back as CR (openpyxl leaves it).
+        # A CR is stored as Excel's escape _x000D_, which Excel reads back as CR (openpyxl leaves it).
         names = sorted(row[header.index("requester_name")].replace("_x000D_", "\r") for row in body)
     assert names == sorted(["'" + text for text in starts[:-1]] + ["plain"])
 

@@ -113,7 +113,7 @@ def test_xlsx_writer_keeps_types_and_never_writes_formulas(tmp_path):
     header, values = list(sheet.iter_rows(values_only=True))
     assert header[0] == "'=h"
     assert values[:6] == ("'=SUM(A1:A2)", 3, 2.5, True, dt.datetime(2025, 1, 2), dt.datetime(2025, 1, 2, 3, 4, 5))
-    assert values[6] is None and values[7] == "1.50" and values[8] == "'-5"
+    assert values[6] is None and values[7] == 1.5 and values[8] == "'-5"
     assert all(cell.data_type != "f" for line in sheet.iter_rows() for cell in line)
 
 
@@ -131,3 +131,32 @@ def test_pseudonyms_change_with_the_secret(settings):
     before = pseudonym("intake.request", 1)
     settings.SECRET_KEY = "another secret that is long enough for the checks " * 2
     assert pseudonym("intake.request", 1) != before
+
+
+def test_xlsx_writer_escapes_xml_and_control_characters_and_reads_back(tmp_path):
+    target = str(tmp_path / "t.xlsx")
+    texts = ["a < b & c > d", "tab\there", "line\nbreak", "bell\x07", "_x0041_ literal", "  spaces  ",
+             "Niños \U0001f600"]
+    xlsx_write(target, ["text"], [[text] for text in texts] + [[None], [10**15], [-0.25]], sheet_title="A/B:C")
+    workbook = openpyxl.load_workbook(target)
+    assert workbook.sheetnames == ["A B C"]
+    values = [row[0] for row in workbook.worksheets[0].iter_rows(min_row=2, values_only=True)]
+    assert values[:2] == ["a < b & c > d", "tab\there"]
+    assert values[2] == "line\nbreak" and values[5] == "  spaces  " and values[6] == "Niños \U0001f600"
+    # Excel's _xHHHH_ escapes (openpyxl leaves them as written; Excel decodes them)
+    assert values[3] == "bell_x0007_" and values[4] == "_x005F_x0041_ literal"
+    assert values[7:] == [None, 10**15, -0.25]
+
+
+def test_xlsx_memory_stays_flat(tmp_path):
+    import tracemalloc
+
+    def peak(count: int) -> int:
+        tracemalloc.start()
+        try:
+            xlsx_write(str(tmp_path / f"{count}.xlsx"), ["a", "b"], ((i, f"row {i}") for i in range(count)))
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    assert peak(20_000) < 2 * peak(2_000) + 256 * 1024
