@@ -114,3 +114,22 @@ def test_pages_have_bounded_queries(admin_client, django_assert_max_num_queries)
     )
     with django_assert_max_num_queries(25):
         assert admin_client.post(upload_url(), {"file": SimpleUploadedFile("p.csv", many)}).status_code == 302
+
+
+def test_confirm_checks_again_and_refuses_when_the_directory_changed(admin_client, world):
+    # given a checked file waiting for confirmation
+    response = admin_client.post(upload_url(), {"file": SimpleUploadedFile("programs.csv", GOOD)})
+    token = response["Location"].split("token=")[1]
+    # when the network stops serving Los Angeles County before the confirm
+    world.network.network_counties.filter(county_id="06037").delete()
+    page = admin_client.post(reverse("directory:import-confirm", args=["programs"]), {"token": token})
+    # then the page lists the row that no longer passes, and nothing was written
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "The directory changed after you checked the file." in body and "does not serve" in body
+    assert not Program.objects.filter(license_number="LIC-1").exists()
+
+
+def test_an_unknown_token_shows_nothing_to_import(admin_client):
+    page = admin_client.get(reverse("directory:import-confirm", args=["programs"]) + "?token=nope")
+    assert b"There is no checked file waiting here" in page.content
