@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import json
 import re
 import secrets
@@ -621,8 +622,8 @@ def _plan_classrooms(check: _Checker) -> _Plan:
     plan = _Plan(checker=check)
     programs = _program_table(check)
     stored: dict[tuple[UUID, str], Classroom] = {}
-    for room in Classroom.objects.filter(program__network=check.network):
-        stored.setdefault((room.program_id, room.name.casefold()), room)
+    for stored_room in Classroom.objects.filter(program__network=check.network):
+        stored.setdefault((stored_room.program_id, stored_room.name.casefold()), stored_room)
     seen: dict[tuple[UUID, str], int] = {}
     touched: set[str] = set()
     for line, row in check.rows:
@@ -658,9 +659,9 @@ def _plan_staff(check: _Checker) -> _Plan:
     plan = _Plan(checker=check)
     programs = _program_table(check)
     stored: dict[tuple[UUID, str], ProgramStaff | None] = {}
-    for person in ProgramStaff.objects.filter(program__network=check.network).exclude(email=""):
-        key = (person.program_id, person.email.lower())
-        stored[key] = None if key in stored else person  # None: two staff share the address
+    for stored_person in ProgramStaff.objects.filter(program__network=check.network).exclude(email=""):
+        stored_key = (stored_person.program_id, stored_person.email.lower())
+        stored[stored_key] = None if stored_key in stored else stored_person  # None: two staff share the address
     seen: dict[tuple[UUID, str], int] = {}
     touched: set[str] = set()
     for line, row in check.rows:
@@ -677,8 +678,7 @@ def _plan_staff(check: _Checker) -> _Plan:
             values["phone"] = check.text(line, row, "phone", ProgramStaff)
         if "is_active" in check.present:
             values["is_active"] = check.flag(line, row, "is_active", default=True)
-        key = (program_id, email or "")
-        if program_id and email and key in stored and stored[key] is None:
+        if program_id and email and (program_id, email) in stored and stored[(program_id, email)] is None:
             check.error(line, "email", email, _(
                 "Several staff of this program have this email address; correct them in the directory first."
             ))
@@ -719,12 +719,14 @@ def _plan_consultants(check: _Checker) -> _Plan:
     counties, served = _county_tables(network)
     languages = _language_table() if "languages" in check.present else {}
     regions: dict[str, Region] = {}
-    for region in Region.objects.filter(network=network):
-        regions[fold(region.code)] = region
-        regions.setdefault(fold(region.name), region)
+    for stored_region in Region.objects.filter(network=network):
+        regions[fold(stored_region.code)] = stored_region
+        regions.setdefault(fold(stored_region.name), stored_region)
     agencies = {fold(agency.name): agency for agency in Agency.objects.filter(network=network)}
     emails = {row.get("email", "").lower() for _line, row in check.rows} - {""}
-    users = {user.email.lower(): user for user in User.objects.annotate(key=Lower("email")).filter(key__in=emails)}
+    users: dict[str, User] = {
+        account.email.lower(): account for account in User.objects.annotate(key=Lower("email")).filter(key__in=emails)
+    }
     profiles = {
         profile.user_id: profile
         for profile in ConsultantProfile.objects.filter(user__in=list(users.values())).prefetch_related(
@@ -798,7 +800,7 @@ def _plan_consultants(check: _Checker) -> _Plan:
                     check.error(line, "counties", part, _("This network does not serve this county."))
                 elif fips and fips not in wanted_counties:
                     wanted_counties.append(fips)
-        user = users.get(email or "")
+        user: User | None = users.get(email or "")
         profile = profiles.get(user.pk) if user else None
         if user is not None and profile is None and not any(user_id == user.pk for user_id, _role in members):
             check.error(line, "email", email or "", _("This email address belongs to an account outside this network."))
@@ -848,17 +850,22 @@ def _plan_consultants(check: _Checker) -> _Plan:
         Membership.objects.bulk_create(new_members, batch_size=BATCH)
 
     def write_links() -> None:
+        # Replace the links of each profile whose list the file gives (None: the column is absent, keep them).
         language_link = ConsultantProfile.languages.through
         county_link = ConsultantProfile.counties.through
-        for through, column, position in ((language_link, "language_id", 1), (county_link, "county_id", 2)):
-            chosen = [(entry[0], entry[position]) for entry in links]
-            replaced = [profile.pk for profile, wanted in chosen if wanted is not None]
-            through.objects.filter(consultantprofile_id__in=replaced).delete()
-            through.objects.bulk_create(
-                [through(consultantprofile_id=profile.pk, **{column: code})
-                 for profile, wanted in chosen if wanted is not None for code in wanted],
-                batch_size=BATCH,
-            )
+        language_pairs = [(profile.pk, codes) for profile, codes, _counties in links if codes is not None]
+        county_pairs = [(profile.pk, codes) for profile, _languages, codes in links if codes is not None]
+        language_link.objects.filter(consultantprofile_id__in=[pk for pk, _codes in language_pairs]).delete()
+        county_link.objects.filter(consultantprofile_id__in=[pk for pk, _codes in county_pairs]).delete()
+        language_link.objects.bulk_create(
+            [language_link(consultantprofile_id=pk, language_id=code)
+             for pk, codes in language_pairs for code in codes],
+            batch_size=BATCH,
+        )
+        county_link.objects.bulk_create(
+            [county_link(consultantprofile_id=pk, county_id=code) for pk, codes in county_pairs for code in codes],
+            batch_size=BATCH,
+        )
 
     plan.extra = [write_accounts]
     plan.after = [write_links]
@@ -1024,7 +1031,7 @@ def import_confirm(*, actor: Any, network: Network, kind: DirectoryKind, token: 
     staged = load_staged(user=actor, network=network, kind=kind, token=token)
     if staged is None:
         raise ImportExpired
-    table = read_upload(_BytesUpload(staged.raw), filename=staged.filename)
+    table = read_upload(io.BytesIO(staged.raw), filename=staged.filename)
     owner = _owner(actor, network, kind)
     with transaction.atomic():
         # The claim is a row of the database cache written in this transaction: a concurrent confirm waits for
@@ -1051,19 +1058,9 @@ def read_upload(upload: IO[bytes], *, filename: str, max_bytes: int = tabular.MA
     return roster_imports.read_upload(upload, filename=filename, max_bytes=max_bytes, max_rows=MAX_ROWS)
 
 
-class _BytesUpload:
-    """The staged bytes, read like an upload."""
-
-    def __init__(self, raw: bytes) -> None:
-        self._raw = raw
-
-    def read(self, size: int = -1) -> bytes:
-        return self._raw if size < 0 else self._raw[:size]
-
-
 def read_bytes(raw: bytes, *, filename: str) -> tabular.Table:
     """Read a file already in memory (the upload page reads it once to check it and once to stage it)."""
-    return read_upload(_BytesUpload(raw), filename=filename)
+    return read_upload(io.BytesIO(raw), filename=filename)
 
 
 def upload_bytes(upload: IO[bytes], *, max_bytes: int = tabular.MAX_UPLOAD_BYTES) -> bytes:

@@ -531,7 +531,7 @@ def _roster_plan(*, user: Any, program: Program, table: tabular.Table, lock: boo
         if start and (key not in latest_start or start > latest_start[key]):
             latest_start[key] = start
 
-        child = children.get(key)
+        child: Any = children.get(key)  # a stored Child, or a _NewChild an earlier line of the file planned
         is_new = child is None
         details_changed = False
         if child is None:
@@ -631,7 +631,8 @@ def _apply_child_values(child: Child, values: dict[str, Any], extra_values: dict
 
 
 def _plan_enrollment(
-    check: _Checker, line: int, row: dict[str, str], plan: _RosterPlan, child: Child, periods: list[Enrollment],
+    check: _Checker, line: int, row: dict[str, str], plan: _RosterPlan, child: Child | _NewChild,
+    periods: list[Any],  # stored Enrollments and _NewEnrollments planned by earlier lines
     *, start: dt.date, end: dt.date | None, classroom_id: UUID | None, classroom_given: bool, until_given: bool,
 ) -> str:
     same = next((period for period in periods if period.start_date == start), None)
@@ -641,7 +642,7 @@ def _plan_enrollment(
             same.end_date, changed = end, True
         if classroom_given and same.classroom_id != classroom_id:
             same.classroom_id, changed = classroom_id, True
-        if changed and same.pk not in {period.pk for period in plan.new_enrollments}:
+        if changed and not isinstance(same, _NewEnrollment):  # a new one is inserted with its final values
             plan.changed_enrollments[same.pk] = same
         return "updated" if changed else "unchanged"
     for period in periods:
@@ -652,12 +653,12 @@ def _plan_enrollment(
             ) % {"start": period.start_date.isoformat(),
                  "end": period.end_date.isoformat() if period.end_date else _("now")})
             return "unchanged"
-    period = _NewEnrollment(
+    added = _NewEnrollment(
         network_id=child.network_id, program_id=child.program_id, child_id=child.pk, classroom_id=classroom_id,
         start_date=start, end_date=end,
     )
-    periods.append(period)
-    plan.new_enrollments.append(period)
+    periods.append(added)
+    plan.new_enrollments.append(added)
     return "new"
 
 
