@@ -66,12 +66,11 @@ def test_every_report_role_opens_the_report(client: Any, busy: Any, role: str) -
 
 
 def test_people_without_the_permission_get_not_found(client: Any, world: Any) -> None:
-    from abrazo.accounts.models import Role
     from abrazo.accounts.tests.factories import UserFactory
 
     client.force_login(UserFactory())
     assert client.get(URL).status_code == 404
-    del Role
+    assert client.get("/reports/pdf/").status_code == 404
 
 
 @pytest.mark.parametrize("role, scope", [
@@ -246,3 +245,19 @@ def test_evaluators_page_says_figures_are_suppressed(client: Any, busy: Any) -> 
     assert '<td class="num">1-10</td>' in html  # region B's 3 requests among others
     event = AccessEvent.objects.get(user_id=busy.people["evaluator"].pk, object_type="report", action=Action.VIEW)
     assert "sight=suppressed" in event.object_ids
+
+
+@pytest.mark.parametrize("role", ["network_admin", "evaluator", "consultant", "program_staff"])
+def test_navigation_links_the_reports(rf: Any, world: Any, role: str) -> None:
+    from abrazo.accounts.navigation import navigation_for
+
+    request = rf.get("/reports/")
+    items = navigation_for(world.people[role], request)
+    assert any(item.url == "/reports/" and item.active for item in items)
+
+
+def test_navigation_hides_the_reports_without_the_permissions(rf: Any, db: Any) -> None:
+    from abrazo.accounts.navigation import navigation_for
+    from abrazo.accounts.tests.factories import UserFactory
+
+    assert all(item.url != "/reports/" for item in navigation_for(UserFactory(), rf.get("/")))
