@@ -50,6 +50,8 @@ NAVIGATION: list[tuple[Any, str, str | tuple[str, ...] | None]] = [
     (_("Feedback"), "workforce:feedback-overview", "feedback.view"),
     # Network reports (issue 8): exact for report.view, suppressed for evaluators (report.view_suppressed).
     (_("Reports"), "reports:report", ("report.view", "report.view_suppressed")),
+    # Exports centre (issue 8, part 2: reports/export_views.py): files of record lists, needs export.download.
+    (_("Exports"), "exports:centre", "export.download"),
     (_("Resource library"), "library:resource-list", None),
     (_("Library curation"), "library:curation-queue", "resource.curate"),
     (_("Site pages"), "site:page-list", "site.edit"),

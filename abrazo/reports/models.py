@@ -107,5 +107,12 @@ class ExportFile(BaseModel):
         return f"{self.kind}-{stamp}.{self.file_format}"
 
     @property
+    def kind_label(self) -> Any:
+        from abrazo.reports.export_kinds import KINDS
+
+        kind = KINDS.get(self.kind)
+        return kind.label if kind is not None else self.kind
+
+    @property
     def is_expired(self) -> bool:
         return self.status == ExportStatus.EXPIRED or self.expires_at <= timezone.now()

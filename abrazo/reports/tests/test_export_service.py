@@ -410,3 +410,10 @@ def test_consultant_profiles_export_for_admin(client, world):
     rows = _rows(_export(client, world.people["network_admin"], "consultants"))
     assert [row["email"] for row in rows] == [world.people["consultant"].email]
     assert ConsultantProfileFactory  # the factory is the way to add more in other tests
+
+
+def test_the_exports_centre_is_in_the_navigation_of_those_who_may_export(client, world):
+    client.force_login(world.people["network_admin"])
+    assert reverse("exports:centre").encode() in client.get("/").content
+    client.force_login(world.people["consultant"])
+    assert reverse("exports:centre").encode() not in client.get("/").content
