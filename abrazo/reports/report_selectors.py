@@ -33,6 +33,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -488,8 +489,11 @@ def _dosage(sight: Sight, grid: Grid, figures: Figures) -> None:
     base = Contact.objects.filter(episode__network=sight.network)
     if sight.exact:
         base = base.filter(episode__in=_scoped_episodes(sight).values("pk"))
-    rows = (base.filter(wanted).annotate(_t=Case(*whens, output_field=CharField()))
-            .values("_t", "episode_id").annotate(n_contacts=Count("pk"), n_minutes=Sum("minutes")).order_by()
+    # Grouped by the episode alone (its cell comes along as MAX of a value that is the same for all its rows), so
+    # PostgreSQL aggregates in the order of the contact index instead of sorting every contact again.
+    rows = (base.filter(wanted).values("episode_id")
+            .annotate(_t=Max(Case(*whens, output_field=CharField())), n_contacts=Count("pk"),
+                      n_minutes=Sum("minutes")).order_by()
             .values_list("_t", "n_contacts", "n_minutes"))
     histograms: dict[str, dict[str, dict[float, int]]] = {
         "dosage_contacts": {"cur": defaultdict(int), "prev": defaultdict(int)},
