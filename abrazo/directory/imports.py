@@ -498,8 +498,8 @@ def _county_tables(network: Network) -> tuple[dict[str, str], dict[str, UUID]]:
 
 def _county_key(text: str) -> str:
     digits = text.strip()
-    if digits.isdigit() and len(digits) == 3:  # a county code without its state's two digits
-        return digits
+    if digits.isdigit() and len(digits) == 4:  # a FIPS code a spreadsheet read as a number: 06019 -> 6019
+        return "0" + digits
     return digits if digits.isdigit() else fold(text)
 
 

@@ -39,12 +39,13 @@ def errors(preview) -> set[tuple[int, str]]:
 PROGRAMS = """
 license_number,name,setting_type,auspice,address_line1,city,postal_code,county,serves_infants,quality_rating
 LIC-1,Little Oaks,center,non_profit,1 Oak St,Fresno,93721,Fresno,yes,tier_3
-LIC-2,Casa Sol,Family child care home (small),For-profit,2 Sun Ave,Long Beach,90802,06037,no,
+LIC-2,Casa Sol,Family child care home (small),For-profit,2 Sun Ave,Long Beach,90802,6037,no,
 """
 
 
 def test_programs_are_created_with_region_from_county_then_reimport_changes_nothing(world):
-    # given a file of two programs, one in each region (county by name, and by FIPS code)
+    # given a file of two programs, one in each region (county by name, and by a FIPS code that a spreadsheet
+    # turned into the number 6037)
     # when the administrator imports it
     preview = run(world, DirectoryKind.PROGRAMS, PROGRAMS)
     # then both are created, in the region serving their county, with parsed choices and flags
