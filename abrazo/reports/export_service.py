@@ -117,16 +117,13 @@ def export_plan(*, user: Any, kind_key: str, file_format: str, filters: dict[str
 # --- de-identified rows -------------------------------------------------------------------------------
 
 
-def _network(user: Any) -> Any:
+def suppression_high(user: Any) -> int:
+    """The network's `suppress_up_to` (EquitySettings), or the default 10 when it has none."""
     from abrazo.equity.models import EquitySettings
 
     network = user.primary_network
-    if network is not None:
-        # Read the row here rather than through the reverse accessor, which raises when it is missing.
-        network._export_high = (
-            EquitySettings.objects.filter(network=network).values_list("suppress_up_to", flat=True).first()
-        )
-    return network
+    high = EquitySettings.objects.filter(network=network).values_list("suppress_up_to", flat=True).first()
+    return high or DEFAULT_HIGH
 
 
 def deidentified_table(plan: ExportPlan) -> tuple[list[str], Iterator[list[Any]], int]:
@@ -150,8 +147,7 @@ def deidentified_table(plan: ExportPlan) -> tuple[list[str], Iterator[list[Any]]
     counts: Counter[tuple[Any, ...]] = Counter()
     for values in queryset.values_list(*group_paths).iterator(chunk_size=writers.ITERATOR_CHUNK):
         counts[tuple(group_make(values))] += 1
-    network = _network(plan.user)
-    high = getattr(network, "_export_high", None) or DEFAULT_HIGH
+    high = suppression_high(plan.user)
     keys = list(counts)
     # The groups with their total, the total taken as known (a network report publishes how many requests,
     # incidents... there were): a lone small group is then never the only one dropped, since the total minus

@@ -135,6 +135,25 @@ def test_unknown_kind_or_format_is_refused(client, world, records):
     assert not _exports(admin)
 
 
+IDENT, DEID = "identified", "deidentified"
+MATRIX = {  # role -> the form of each kind it may export (None: a 404)
+    "network_admin": dict.fromkeys(KINDS, IDENT),
+    "regional_coordinator": dict.fromkeys(KINDS, IDENT),
+    "supervisor": dict.fromkeys(KINDS, IDENT),
+    "consultant": dict.fromkeys(KINDS),  # no export.download
+    "program_staff": {**dict.fromkeys(KINDS, IDENT), "contacts": None, "consultants": None},
+    "evaluator": {**dict.fromkeys(KINDS, DEID), "consultants": None},
+}
+
+
+@pytest.mark.parametrize("role", sorted(MATRIX))
+def test_permission_matrix(world, role):
+    from abrazo.reports.export_kinds import form_for
+
+    user = world.people[role]
+    assert {key: form_for(user, kind) for key, kind in KINDS.items()} == MATRIX[role]
+
+
 # --- formula neutralisation --------------------------------------------------------------------------
 
 
