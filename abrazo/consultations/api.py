@@ -128,8 +128,15 @@ class ContactInputSerializer(serializers.Serializer):
     # ("topics": [...]), in the one error shape the document describes, not keyed by its position in the list.
     participants = serializers.MultipleChoiceField(choices=ParticipantRole.choices, required=False)
     topics = serializers.MultipleChoiceField(choices=Topic.choices, required=False)
-    language = serializers.SlugRelatedField(slug_field="code", queryset=Language.objects.all())
+    # A code checked as text first (a NUL byte is refused here with 400; PostgreSQL would fail on it), then looked up.
+    language = serializers.CharField(max_length=8, help_text=_("The language used, by code (en, es...)."))
     notes = serializers.CharField(required=False, allow_blank=True, max_length=20_000, trim_whitespace=True)
+
+    def validate_language(self, code: str) -> Language:
+        language = Language.objects.filter(code=code).first()
+        if language is None:
+            raise serializers.ValidationError(_("No language has this code."), code="does_not_exist")
+        return language
 
 
 # --- Reads -----------------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ new incident goes through `services.incident_record`, so the API refuses exactly
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -29,11 +31,20 @@ INCIDENT_VIEW = selectors.INCIDENT_VIEW
 INCIDENT_RECORD = services.INCIDENT_RECORD
 
 
-@extend_schema_field({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
-                      "example": "09:40", "description": "Local time of day, HH:MM or HH:MM:SS (no offset)."})
+LOCAL_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
+
+
+@extend_schema_field({"type": "string", "pattern": LOCAL_TIME, "example": "09:40",
+                      "description": "Local time of day, HH:MM or HH:MM:SS (no offset)."})
 class LocalTimeField(serializers.TimeField):
     """A wall-clock time at the program, without a UTC offset. OpenAPI's `format: time` is RFC 3339's full-time,
-    which requires an offset that an incident's time does not have, so the document states the shape it has."""
+    which requires an offset that an incident's time does not have, so the document states the shape it has,
+    and input is held to it (an offset would be silently meaningless)."""
+
+    def to_internal_value(self, value: Any) -> dt.time:
+        if not isinstance(value, str) or not re.fullmatch(LOCAL_TIME, value):
+            self.fail("invalid", format="HH:MM[:SS]")
+        return super().to_internal_value(value)  # type: ignore[no-any-return]
 
 
 class IncidentFilterSerializer(serializers.Serializer):

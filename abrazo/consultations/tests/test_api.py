@@ -221,6 +221,7 @@ class TestContactCreate:
         contact = Contact.objects.get(pk=response.json()["id"])
         assert contact.episode == episodes.classroom_episode and contact.logged_by == consultant
         assert contact.minutes_in_classroom == 0  # a meeting: no classroom time unless split explicitly
+        assert contact.participants == ["teacher"] and contact.topics == ["routines_transitions"]
         assert response.json()["notes"] == "Planned the arrival routine."
         # the service wrote its audit event and the timeline event
         assert AccessEvent.objects.filter(user_id=consultant.pk, action="create", object_type="consultations.contact",
@@ -248,6 +249,9 @@ class TestContactCreate:
         ({"modality": "telepathy"}, "modality"),
         ({"language": "xx"}, "language"),
         ({"topics": ["not_a_topic"]}, "topics"),
+        # a NUL byte is refused as input, never sent to the database (PostgreSQL would fail on it)
+        ({"language": "e\x00"}, "language"),
+        ({"notes": "a\x00b"}, "notes"),
     ])
     def test_what_the_service_or_the_serializer_refuses_is_a_400(self, client, episodes, overrides, field):
         response = client.post(contacts_url(episodes.classroom_episode), contact_body(**overrides),

@@ -196,6 +196,8 @@ class TestIncidentCreate:
         ({"occurred_on": (timezone.localdate() - dt.timedelta(days=900)).isoformat()}, "occurred_on"),
         ({"problem_behavior": "singing"}, "problem_behavior"),
         ({"classroom": str(uuid.uuid4())}, "classroom"),
+        ({"child_code": "SUN\x00007"}, "child_code"),
+        ({"occurred_at": "10:30+02:00"}, "occurred_at"),
     ])
     def test_refusals_are_400_on_their_field(self, client, world, child, overrides, field):
         response = client.post(LIST, body(world, **overrides), content_type="application/json",
