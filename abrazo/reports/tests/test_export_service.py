@@ -382,6 +382,9 @@ def test_expired_files_are_deleted_by_the_command_and_on_access(client, world, r
     out = io.StringIO()
     call_command("expire_exports", stdout=out)
     assert "1 export" in out.getvalue()
+    from abrazo.reports.tasks import expire_exports
+
+    assert expire_exports.enqueue().return_value == 0  # the same, as a task: nothing left to expire
     second.refresh_from_db()
     assert second.status == ExportStatus.EXPIRED and not os.path.exists(paths[1])
 
@@ -436,3 +439,26 @@ def test_the_exports_centre_is_in_the_navigation_of_those_who_may_export(client,
     assert reverse("exports:centre").encode() in client.get("/").content
     client.force_login(world.people["consultant"])
     assert reverse("exports:centre").encode() not in client.get("/").content
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_a_reports_table_exports_with_export_download_and_is_audited(rf, world, file_format):
+    from django.http import Http404
+
+    header, rows = ["county", "requests"], [["=Fresno", 12], ["Los Angeles", "1-10"]]
+    admin = world.people["network_admin"]
+    response = export_service.export_table_response(
+        user=admin, name="funnel", header=header, rows=rows, file_format=file_format,
+        object_type="reports.funnel", audit_extra=["period=2025"])
+    raw = _content(response)
+    if file_format == "csv":
+        assert raw == b"\xef\xbb\xbfcounty,requests\n'=Fresno,12\nLos Angeles,1-10\n"
+    else:
+        sheet = openpyxl.load_workbook(io.BytesIO(raw)).worksheets[0]
+        assert list(sheet.iter_rows(values_only=True)) == [("county", "requests"), ("'=Fresno", 12),
+                                                            ("Los Angeles", "1-10")]
+    (event,) = _exports(admin)
+    assert event.object_type == "reports.funnel" and event.object_ids == [f"format={file_format}", "period=2025"]
+    with pytest.raises(Http404):
+        export_service.export_table_response(user=world.people["consultant"], name="funnel", header=header,
+                                             rows=rows, file_format=file_format, object_type="reports.funnel")
