@@ -5,10 +5,13 @@ same objects feed the page, the print layout, the PDF and the CSV/XLSX downloads
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -112,11 +115,33 @@ class Report:
         return next((t for s in self.sections for t in s.tables if t.key == key), None)
 
 
+HIDDEN_KEPT_SECONDS = 24 * 60 * 60
+HIDDEN_VERSION = 1
+
+
 def _hidden_cells(figures: selectors.Figures, *, high: int) -> dict[str, frozenset[tuple[str, str]]]:
-    """For evaluators: the cells at which each count is hidden (report_engine.suppress_cells), tables linked to
-    their totals. Hours follow their visits; rates and medians follow their counts (in `_row`)."""
+    """For evaluators: the cells at which each count is hidden. Solving the system costs seconds for a state, and
+    its answer depends only on the counts, so it is kept for a day under a fingerprint of every count (any change
+    of any count is another fingerprint)."""
     if figures.grid.exact:
         return {}
+    payload = json.dumps([HIDDEN_VERSION, high, sorted(figures.additive), sorted(
+        (name, sorted((f"{place}|{time}", round(value)) for (place, time), value in cells.items()))
+        for name, cells in figures.cells.items()), [q.key for q in figures.satisfaction_questions],
+        [list(p) for p in figures.grid.place_parts.items()], [list(t) for t in figures.grid.time_parts.items()]],
+        default=list)
+    key = "reports:hidden:" + hashlib.sha256(payload.encode()).hexdigest()
+    stored = cache.get(key)
+    if stored is None:
+        found = _compute_hidden(figures, high=high)
+        stored = {name: sorted(cells) for name, cells in found.items()}
+        cache.set(key, stored, timeout=HIDDEN_KEPT_SECONDS)
+    return {name: frozenset(tuple(cell) for cell in cells) for name, cells in stored.items()}
+
+
+def _compute_hidden(figures: selectors.Figures, *, high: int) -> dict[str, frozenset[tuple[str, str]]]:
+    """The cells at which each count is hidden (report_engine.suppress_cells), tables linked to their totals.
+    Hours follow their visits; rates and medians follow their counts (in `_Builder`)."""
     cells = figures.cells
     # Only what an evaluator's report shows: no hours (they follow their visits), no county or region breakdowns
     # (evaluators choose the county or region as the scope instead), no breakdowns of children or episodes.
@@ -361,6 +386,22 @@ def build(sight: selectors.Sight, period: engine.Period, *, high: int = 10, with
         summary = selectors.equity_summary(sight, period)
         sections.append(Section("equity", _("Equity: exclusions by race and ethnicity"), note=summary.reason,
                                 extra=summary.board))
+
+    if not grid.exact and sight.scope.kind == "county":
+        # Breakdown tables are suppressed over the network and regions only (_hidden_cells): for a county they are
+        # withheld whole, and said so, rather than shown as a column of hidden counts.
+        withheld = {"reach_setting", "visits_modality", "hours_modality", "visits_activity", "hours_activity"}
+        note = _("Breakdowns by setting type, modality and activity, and the answers to each question, are "
+                 "published for the network and regions only.")
+        for section in sections:
+            before = len(section.tables)
+            section.tables = [t for t in section.tables if t.key not in withheld]
+            if section.key == "satisfaction":
+                for table in section.tables:
+                    table.rows = table.rows[:1]
+                section.note = note
+            elif len(section.tables) != before:
+                section.note = note
 
     current_legend = _("This period")
     previous_legend = _("Previous period")

@@ -261,3 +261,25 @@ def test_navigation_hides_the_reports_without_the_permissions(rf: Any, db: Any) 
     from abrazo.accounts.tests.factories import UserFactory
 
     assert all(item.url != "/reports/" for item in navigation_for(UserFactory(), rf.get("/")))
+
+
+def test_evaluators_get_no_breakdowns_for_a_county(busy: Any) -> None:
+    report = evaluator_report(busy, "county:06019", last_fiscal_year())
+    assert report.table("visits_modality") is None and report.table("reach_setting") is None
+    assert [row.label for row in report.table("satisfaction").rows] == ["Surveys completed"]
+    assert evaluator_report(busy, f"region:{busy.region_a.pk}", last_fiscal_year()).table("visits_modality")
+
+
+def test_evaluators_suppression_is_solved_once_per_set_of_counts(busy: Any, monkeypatch: Any) -> None:
+    first = evaluator_report(busy, f"network:{busy.network.pk}", last_fiscal_year())
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("solved again")
+
+    monkeypatch.setattr(report_sections.engine, "suppress_cells", refuse)
+    again = evaluator_report(busy, f"network:{busy.network.pk}", last_fiscal_year())
+    assert [r.current_text for r in again.table("funnel").rows] == [r.current_text for r in first.table("funnel").rows]
+    # Another count is another fingerprint: solved anew.
+    requests_in(busy, "b", 1, last_fiscal_year().start + dt.timedelta(days=9))
+    with pytest.raises(AssertionError, match="solved again"):
+        evaluator_report(busy, f"network:{busy.network.pk}", last_fiscal_year())
