@@ -16,7 +16,9 @@ Then times, side by side in one run (best of --repeat, after one warm-up):
   them: `.count()` per row of every table), with medians computed in Python from every row (each request's dates,
   each closed episode's contacts);
 - **suppressed**: the evaluators' report of the same network and year (every figure per county and quarter,
-  suppressed in one system).
+  suppressed in one system), with the suppression solved each time (cache cleared);
+- **kept**: the same once the solved suppression is kept (report_sections keeps it a day under a fingerprint of
+  every count).
 
 and prints absolute times, the ratio naive/ours, and the query counts. Target: ours < 2 s warm on PostgreSQL at
 the default sizes (45,000 requests, 40,000 episodes, 1,000,000 contacts).
@@ -65,6 +67,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, models, reset_queries  # noqa: E402
 
@@ -383,9 +386,15 @@ def main() -> None:
     ours = timed("ours", lambda: report_sections.build(sight, period, with_equity=False), ARGS.repeat)
     naive_time = timed("naive", lambda: naive(sight, period), ARGS.repeat)
     suppressed_sight = selectors.sight_for(user=evaluator, scope_key=None)
-    suppressed = timed("suppressed", lambda: report_sections.build(suppressed_sight, period, with_equity=False),
-                       ARGS.repeat)
-    print(f"naive / ours: {naive_time / ours:.1f}x   suppressed / ours: {suppressed / ours:.1f}x")
+
+    def solved() -> Any:
+        cache.clear()  # the benchmark's own database: solve the suppression every time
+        return report_sections.build(suppressed_sight, period, with_equity=False)
+
+    suppressed = timed("suppressed", solved, ARGS.repeat)
+    kept = timed("kept", lambda: report_sections.build(suppressed_sight, period, with_equity=False), ARGS.repeat)
+    print(f"naive / ours: {naive_time / ours:.1f}x   suppressed / ours: {suppressed / ours:.1f}x   "
+          f"suppressed (kept a day) / ours: {kept / ours:.1f}x")
     verdict = "met" if ours < TARGET_SECONDS else "NOT met"
     print(f"target ours < {TARGET_SECONDS:.0f} s warm: {verdict} ({ours:.3f} s)")
 
