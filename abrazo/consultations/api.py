@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from abrazo.accounts import access
 from abrazo.api.base import ScopedCreateView, ScopedListView, ScopedRetrieveView
 from abrazo.api.schema import ErrorSerializer
+from abrazo.api.serializers import FastSerializer
 from abrazo.audit import services as audit
 from abrazo.consultations import selectors, services
 from abrazo.consultations.models import (
@@ -74,7 +75,7 @@ class EpisodeFilterSerializer(serializers.Serializer):
         return attrs
 
 
-class EpisodeOutputSerializer(serializers.Serializer):
+class EpisodeOutputSerializer(FastSerializer):
     id = serializers.UUIDField()
     episode_type = serializers.CharField()
     phase = serializers.CharField()
@@ -93,7 +94,7 @@ class EpisodeOutputSerializer(serializers.Serializer):
         return EpisodeStatus.CLOSED if episode.phase in FINISHED_PHASES else EpisodeStatus.OPEN
 
 
-class ContactOutputSerializer(serializers.Serializer):
+class ContactOutputSerializer(FastSerializer):
     id = serializers.UUIDField()
     episode = serializers.UUIDField(source="episode_id")
     contact_date = serializers.DateField()

@@ -23,6 +23,7 @@ from rest_framework import serializers
 
 from abrazo.api.base import ScopedCreateView, ScopedListView, ScopedRetrieveView
 from abrazo.api.schema import ErrorSerializer
+from abrazo.api.serializers import FastSerializer
 from abrazo.directory.models import Classroom
 from abrazo.incidents import birs, selectors, services
 from abrazo.incidents.models import Exclusion, Incident
@@ -62,7 +63,7 @@ class IncidentFilterSerializer(serializers.Serializer):
         return attrs
 
 
-class ExclusionOutputSerializer(serializers.Serializer):
+class ExclusionOutputSerializer(FastSerializer):
     id = serializers.UUIDField()
     kind = serializers.CharField()
     starts_on = serializers.DateField()
@@ -70,7 +71,7 @@ class ExclusionOutputSerializer(serializers.Serializer):
     days_lost = serializers.DecimalField(max_digits=5, decimal_places=1, coerce_to_string=False)
 
 
-class IncidentOutputSerializer(serializers.Serializer):
+class IncidentOutputSerializer(FastSerializer):
     """An incident as a list shows it: no notes (they are encrypted and never loaded for a list)."""
 
     id = serializers.UUIDField()

@@ -68,6 +68,7 @@ class TestEpisodeList:
         assert row["child_code"] == episodes.child_episode.child_code
         assert row["status"] == "open" and row["program"] == str(episodes.world.program_a.pk)
         assert row["consultant_name"] == consultant.full_name
+        assert row["opened_at"].endswith("Z")  # date-times in UTC, as everywhere in the API
 
     @pytest.mark.parametrize("role, sees_outside", [
         ("network_admin", True), ("regional_coordinator", False), ("supervisor", False), ("program_staff", False),
