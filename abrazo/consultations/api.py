@@ -249,7 +249,8 @@ class EpisodeContacts(ScopedListView, ScopedCreateView):
     """GET: the episode's contacts (consultant, supervisor, coordinator, admin; notes for the first two only).
     POST: log a contact (the episode's consultant), with an optional Idempotency-Key header."""
 
-    required_scope: ClassVar[str | dict[str, str] | None] = {"GET": "episodes:read", "POST": "episodes:write"}
+    required_scope: ClassVar[str | dict[str, str] | None] = {
+        "GET": "episodes:read", "HEAD": "episodes:read", "OPTIONS": "episodes:read", "POST": "episodes:write"}
     serializer_class = ContactOutputSerializer
     input_serializer_class = ContactInputSerializer
 

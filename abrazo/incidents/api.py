@@ -167,7 +167,8 @@ class IncidentList(ScopedListView, ScopedCreateView):
     """GET: incidents in the caller's scope, most recent first (no notes). POST: record one, with an optional
     Idempotency-Key header; the answer is the incident with the exclusion it led to, if any."""
 
-    required_scope: ClassVar[str | dict[str, str] | None] = {"GET": "incidents:read", "POST": "incidents:write"}
+    required_scope: ClassVar[str | dict[str, str] | None] = {
+        "GET": "incidents:read", "HEAD": "incidents:read", "OPTIONS": "incidents:read", "POST": "incidents:write"}
     filter_serializer_class = IncidentFilterSerializer
     serializer_class = IncidentOutputSerializer
     input_serializer_class = IncidentInputSerializer

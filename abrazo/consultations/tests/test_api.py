@@ -178,6 +178,11 @@ class TestContacts:
             assert AccessEvent.objects.filter(user_id=person.pk, action="view", object_type="consultations.contact",
                                               object_ids=[str(contact.pk)]).exists()
 
+    def test_head_needs_only_the_read_scope(self, client, episodes, contact):
+        response = client.head(contacts_url(episodes.classroom_episode),
+                               **api_auth(episodes.person("consultant"), "episodes:read"))
+        assert response.status_code == 200
+
     def test_the_coordinator_sees_contacts_without_notes(self, client, episodes, contact):
         coordinator = episodes.person("regional_coordinator")
         response = client.get(contacts_url(episodes.classroom_episode), **api_auth(coordinator, "episodes:read"))

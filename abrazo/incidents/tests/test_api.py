@@ -106,6 +106,8 @@ class TestIncidentList:
         assert client.get(LIST).status_code == 401
         response = client.get(LIST, **api_auth(world.people["program_staff"], "episodes:read"))
         assert response.status_code == 403 and response.json()["error"]["code"] == "scope_missing"
+        # HEAD reads like GET: the read scope, not "not available"
+        assert client.head(LIST, **api_auth(world.people["program_staff"], "incidents:read")).status_code == 200
 
     def test_filters(self, client, world, child, incident_a):
         admin = api_auth(world.people["network_admin"], "incidents:read")
