@@ -369,6 +369,7 @@ def main() -> None:
     sizes = dict(SIZES["postgres" if POSTGRES else "sqlite"])
     sizes.update({name: getattr(ARGS, name) for name in sizes if getattr(ARGS, name)})
     call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
     network = Network.objects.filter(slug="bench-state").first()
     if network is not None and ARGS.reseed:
         with connection.cursor() as cursor:  # the benchmark's own database: start again from nothing
