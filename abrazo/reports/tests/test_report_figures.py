@@ -236,3 +236,16 @@ def test_percentiles_match_a_spreadsheet() -> None:
     assert engine.weighted_percentile({5: 3, 7: 1}, 50) == 5
     assert engine.median([]) is None
     assert engine.change(4, 1) == engine.Change(3, 300.0)
+
+
+def test_equity_summary_follows_the_equity_permissions(world: Any) -> None:
+    admin = selectors.sight_for(user=world.people["network_admin"], scope_key=None)
+    summary = selectors.equity_summary(admin, FY)
+    assert summary.board is not None and summary.board.exact
+    assert [d.dimension for d in summary.board.dimensions] == ["race_ethnicity"]
+    evaluator = selectors.sight_for(user=world.people["evaluator"], scope_key=None)
+    assert not selectors.equity_summary(evaluator, FY).board.exact  # the equity dashboard's suppressed sight
+    consultant = selectors.sight_for(user=world.people["consultant"], scope_key=None)
+    assert selectors.equity_summary(consultant, FY).board is None  # consultants hold no equity permission
+    county_sight = selectors.sight_for(user=world.people["network_admin"], scope_key="county:06019")
+    assert "network, a region or a program" in selectors.equity_summary(county_sight, FY).reason
