@@ -119,6 +119,16 @@ class RequestFilterSerializer(serializers.Serializer):  # type: ignore[type-arg]
         return attrs
 
 
+class CodeField(serializers.SlugRelatedField):  # type: ignore[type-arg]
+    """A code looked up in the database, refusing a NUL byte first: PostgreSQL cannot compare text holding one and
+    answered 500 (found by the schemathesis fuzz run, tests/api_fuzz)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
+        return super().to_internal_value(data)
+
+
 class RequestInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
     """The public form's fields, as JSON. The network is the caller's own (or `network` when they have several)."""
 
@@ -127,14 +137,14 @@ class RequestInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
     requester_email = serializers.EmailField()
     requester_phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     requester_role = serializers.ChoiceField(choices=RequesterRole.choices)
-    preferred_language = serializers.SlugRelatedField(slug_field="code", queryset=Language.objects.all())
+    preferred_language = CodeField(slug_field="code", queryset=Language.objects.all())
     program_name = serializers.CharField(max_length=200)
     license_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     address_line1 = serializers.CharField(max_length=200)
     address_line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     city = serializers.CharField(max_length=100)
     postal_code = serializers.RegexField(r"^\d{5}(-\d{4})?$", max_length=10)
-    county = serializers.SlugRelatedField(slug_field="fips", queryset=County.objects.all())
+    county = CodeField(slug_field="fips", queryset=County.objects.all())
     setting_type = serializers.ChoiceField(choices=SettingType.choices)
     auspice = serializers.ChoiceField(choices=Auspice.choices, required=False, allow_blank=True, default="")
     serves_infants = serializers.BooleanField(required=False, default=False)
@@ -142,7 +152,7 @@ class RequestInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
     serves_preschoolers = serializers.BooleanField(required=False, default=False)
     classroom_size = serializers.IntegerField(min_value=1, max_value=300, required=False, allow_null=True,
                                               default=None)
-    languages = serializers.SlugRelatedField(slug_field="code", queryset=Language.objects.all(), many=True,
+    languages = CodeField(slug_field="code", queryset=Language.objects.all(), many=True,
                                              required=False, default=list)
     concern_categories = serializers.MultipleChoiceField(choices=ConcernCategory.choices, allow_empty=False)
     concern_text = serializers.CharField(max_length=4000)
