@@ -22,7 +22,7 @@ class Bar:
 
 def comparison_bars(bars: Sequence[Bar], *, chart_id: str, title: str, description: str, current_legend: str,
                     previous_legend: str) -> str:
-    label_width, left, right, width = 230, 240, 600, 760
+    label_width, left, right, width = 300, 310, 640, 800
     row_height, top = 40, 30
     height = top + row_height * max(len(bars), 1) + 8
     largest = max([b.current or 0 for b in bars] + [b.previous or 0 for b in bars] + [0]) or 1
@@ -34,7 +34,9 @@ def comparison_bars(bars: Sequence[Bar], *, chart_id: str, title: str, descripti
                  f'<text x="{left + 240}" y="14" fill="{INK}">{esc(previous_legend)}</text>')
     for index, bar in enumerate(bars):
         y = top + row_height * index
-        parts.append(f'<text x="{label_width}" y="{y + 16}" text-anchor="end" fill="{INK}">{esc(bar.label)}</text>')
+        # Long labels are shortened on the chart (the table beside it has them whole).
+        label = bar.label if len(bar.label) <= 44 else bar.label[:42].rstrip() + "…"
+        parts.append(f'<text x="{label_width}" y="{y + 16}" text-anchor="end" fill="{INK}">{esc(label)}</text>')
         current = max(bar.current or 0, 0) * scale
         previous = max(bar.previous or 0, 0) * scale
         if bar.current is not None:

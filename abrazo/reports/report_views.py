@@ -46,7 +46,11 @@ def _resolve(request: HttpRequest) -> tuple[ReportForm, selectors.Sight | None, 
     if not choices:
         raise Http404
     exact = choices and selectors.access.has_permission(request.user, selectors.VIEW)
-    data = request.GET if "scope" in request.GET else None
+    data = None
+    if any(name in request.GET for name in ("scope", "period")):
+        data = request.GET.copy()
+        data.setdefault("scope", choices[0].key)  # the broadest scope, as on the unbound form
+        data.setdefault("period", "last_fiscal_year")
     form = ReportForm(data, choices=choices, exact=bool(exact), today=timezone.localdate())
     if data is not None and not form.is_valid():
         # A scope not among the choices is out of reach: say nothing more than "not found".

@@ -284,3 +284,13 @@ def test_evaluators_suppression_is_solved_once_per_set_of_counts(busy: Any, monk
     requests_in(busy, "b", 1, last_fiscal_year().start + dt.timedelta(days=9))
     with pytest.raises(AssertionError, match="solved again"):
         evaluator_report(busy, f"network:{busy.network.pk}", last_fiscal_year())
+
+
+def test_a_custom_period_without_a_scope_uses_the_broadest_scope(client: Any, busy: Any) -> None:
+    client.force_login(busy.people["network_admin"])
+    period = engine.previous(last_fiscal_year())
+    response = client.get(URL, custom(period))
+    assert response.status_code == 200
+    shown = response.context["report"].period
+    assert (shown.start, shown.end) == (period.start, period.end)
+    assert response.context["sight"].scope.kind == "network"
