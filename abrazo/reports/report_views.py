@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from abrazo.audit import services as audit
 from abrazo.audit.models import Action
+from abrazo.core.decorators import requires, signed_in
 from abrazo.core.streaming import attachment_header
 from abrazo.directory.models import County
 from abrazo.reports import export_service, report_pdf, report_sections
@@ -101,10 +102,14 @@ def _context(request: HttpRequest, *, printing: bool) -> dict[str, Any]:
     return context
 
 
+# The pages are open to either report permission (exact or suppressed), which @requires cannot say: they are declared
+# @signed_in for the permission matrix (every role holds one of the two) and _resolve answers 404 to anyone else.
+@signed_in
 def report(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/report.html", _context(request, printing=False))
 
 
+@signed_in
 def report_print(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/print.html", _context(request, printing=True))
 
@@ -119,6 +124,7 @@ def _file_sight(request: HttpRequest) -> tuple[selectors.Sight, engine.Period]:
     return sight, period
 
 
+@requires(selectors.EXPORT)
 def download(request: HttpRequest) -> HttpResponse:
     """One table of the report as CSV or XLSX (?table=<key>&format=csv|xlsx and the report's parameters)."""
     sight, period = _file_sight(request)
@@ -139,6 +145,7 @@ def download(request: HttpRequest) -> HttpResponse:
                      f"sight={'exact' if sight.exact else 'suppressed'}", f"table={table.key}"))
 
 
+@requires(selectors.EXPORT)
 def pdf(request: HttpRequest) -> HttpResponse:
     """The whole report (tables; charts are in the printable page) as a PDF in the reader's language."""
     sight, period = _file_sight(request)
