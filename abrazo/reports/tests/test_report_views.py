@@ -294,3 +294,17 @@ def test_a_custom_period_without_a_scope_uses_the_broadest_scope(client: Any, bu
     shown = response.context["report"].period
     assert (shown.start, shown.end) == (period.start, period.end)
     assert response.context["sight"].scope.kind == "network"
+
+
+@pytest.mark.parametrize("role", ["network_admin", "regional_coordinator", "supervisor", "consultant",
+                                  "program_staff", "evaluator"])
+def test_every_role_gets_what_the_permission_matrix_predicts(client: Any, world: Any, role: str) -> None:
+    # The pages are @signed_in (every role holds report.view or report.view_suppressed); files need export.download.
+    from abrazo.accounts import access
+
+    client.force_login(world.people[role])
+    downloads = 200 if access.has_permission(world.people[role], "export.download") else 404
+    assert client.get("/reports/").status_code == 200
+    assert client.get("/reports/print/").status_code == 200
+    assert client.get("/reports/pdf/").status_code == downloads
+    assert client.get("/reports/download/").status_code == downloads
