@@ -61,6 +61,10 @@ def render(report: Report, *, title: str, scope_label: str, period_label: str, p
     pdf.ln(3)
     columns = (width * 0.46, width * 0.16, width * 0.16, width * 0.22)
     for section in report.sections:
+        if section.extra is not None:
+            heading(section.title, 14, gap=1)
+            _equity(pdf, section.extra, family=family, text=text, width=width)
+            continue
         if not section.tables:
             continue
         heading(section.title, 14, gap=1)
@@ -84,3 +88,25 @@ def render(report: Report, *, title: str, scope_label: str, period_label: str, p
                 pdf.ln(5.5)
             pdf.ln(4)
     return bytes(pdf.output())
+
+
+def _equity(pdf: Any, board: Any, *, family: str, text: Any, width: float) -> None:
+    """The equity dashboard's exclusion table (already exact or suppressed for the reader): group, children
+    enrolled, children excluded, risk and risk ratio (or why it is not calculated)."""
+    columns = (width * 0.34, width * 0.14, width * 0.14, width * 0.12, width * 0.26)
+    for dimension in board.dimensions:
+        pdf.set_font(family, "B", 9)
+        pdf.set_fill_color(240, 237, 232)
+        for size, label in zip(columns, (_("Group"), _("Children enrolled"), _("Children excluded"), _("Risk"),
+                                         _("Risk ratio")), strict=True):
+            pdf.cell(size, 6, text(str(label)), border="B", fill=True)
+        pdf.ln(6)
+        pdf.set_font(family, "", 9)
+        for row in dimension.rows:
+            risk = "—" if row.risk_percent is None else f"{row.risk_percent:.1f} %"
+            ratio = (f"{row.ratio:.2f}" if row.ratio is not None else str(row.not_calculated or "—"))[:40]
+            for size, value in zip(columns, (row.label[:40], str(row.enrolled), str(row.with_outcome), risk, ratio),
+                                   strict=True):
+                pdf.cell(size, 5.5, text(value), border="B")
+            pdf.ln(5.5)
+        pdf.ln(4)

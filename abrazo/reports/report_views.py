@@ -149,7 +149,7 @@ def download(request: HttpRequest) -> HttpResponse:
 def pdf(request: HttpRequest) -> HttpResponse:
     """The whole report (tables; charts are in the printable page) as a PDF in the reader's language."""
     sight, period = _file_sight(request)
-    built = report_sections.build(sight, period, with_equity=False)
+    built = report_sections.build(sight, period)
     content = report_pdf.render(built, title=_("Network report"), scope_label=sight.scope.label,
                                 period_label=_period_label(period), previous_label=_period_label(built.previous))
     _audit(request, sight, period, Action.EXPORT, ("format=pdf",))

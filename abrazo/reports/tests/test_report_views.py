@@ -159,11 +159,12 @@ def test_pdf_text_holds_the_tables(busy: Any) -> None:
     from abrazo.reports import report_pdf
 
     sight = selectors.sight_for(user=busy.people["network_admin"], scope_key=None)
-    built = report_sections.build(sight, last_fiscal_year(), with_equity=False)
+    built = report_sections.build(sight, last_fiscal_year())
     content = report_pdf.render(built, title="Network report", scope_label="Golden State Network",
                                 period_label="FY", previous_label="FY before", font_dir=None, compress=False)
     assert content.startswith(b"%PDF") and b"%%EOF" in content[-64:]
     assert b"Requests received" in content and b"Contacts by modality" in content
+    assert b"Children excluded" in content  # the equity summary
 
 
 @pytest.mark.parametrize("file_format, magic", [("csv", b"\xef\xbb\xbf"), ("xlsx", b"PK")])
