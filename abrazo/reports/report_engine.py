@@ -117,6 +117,16 @@ def is_whole(period: Period) -> bool:
     return False
 
 
+def recognised(period: Period) -> Period:
+    """A custom range that is exactly a month, quarter or fiscal year, as that kind (so that it is compared with the
+    previous month, quarter or year, not with as many days before it)."""
+    for candidate in (month(period.start.year, period.start.month), quarter(*quarter_of(period.start)),
+                      fiscal_year(fiscal_year_of(period.start))):
+        if (candidate.start, candidate.end) == (period.start, period.end):
+            return candidate
+    return period
+
+
 def quarters_of_fiscal_year(starting: int) -> list[Period]:
     """The four quarters of fiscal year `starting`, in order (Jul-Sep, Oct-Dec, Jan-Mar, Apr-Jun)."""
     return [quarter(starting, 3), quarter(starting, 4), quarter(starting + 1, 1), quarter(starting + 1, 2)]

@@ -62,5 +62,5 @@ class ReportForm(forms.Form):
         """The scope key and the period asked for (the defaults for an unbound form)."""
         data = self.cleaned_data if self.is_bound else {"scope": self.initial["scope"], "period": "last_fiscal_year"}
         if data["period"] == engine.CUSTOM:
-            return data["scope"], engine.Period(data["start"], data["end"])
+            return data["scope"], engine.recognised(engine.Period(data["start"], data["end"]))
         return data["scope"], engine.preset(data["period"], self.today)

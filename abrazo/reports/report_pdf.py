@@ -74,9 +74,9 @@ def render(report: Report, *, title: str, scope_label: str, period_label: str, p
             heading(table.title, 11, colour=INK, gap=1)
             pdf.set_font(family, "B", 9)
             pdf.set_fill_color(240, 237, 232)
-            for size, label in zip(columns, (table.label_header or _("Figure"), _("This period"),
-                                             _("Previous period"), _("Change")), strict=True):
-                pdf.cell(size, 6, text(str(label)), border="B", fill=True)
+            for number, (size, label) in enumerate(zip(columns, (table.label_header or _("Figure"), _("This period"),
+                                                                 _("Previous period"), _("Change")), strict=True)):
+                pdf.cell(size, 6, text(str(label)), border="B", fill=True, align="R" if number else "L")
             pdf.ln(6)
             pdf.set_font(family, "", 9)
             for row in table.rows:

@@ -227,6 +227,10 @@ def test_periods_and_their_previous() -> None:
     assert engine.preset("last_fiscal_year", dt.date(2025, 7, 1)) == engine.fiscal_year(2024)
     assert engine.preset("this_fiscal_year", dt.date(2025, 6, 30)) == engine.fiscal_year(2024)
     assert engine.preset("last_quarter", dt.date(2025, 2, 14)) == engine.quarter(2024, 4)
+    # A custom range that is exactly a fiscal year is compared with the previous fiscal year, not 365 days back.
+    exact_year = engine.recognised(engine.Period(dt.date(2024, 7, 1), dt.date(2025, 6, 30)))
+    assert engine.previous(exact_year) == engine.fiscal_year(2023)
+    assert engine.recognised(custom) == custom
 
 
 def test_percentiles_match_a_spreadsheet() -> None:
