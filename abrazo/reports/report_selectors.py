@@ -244,11 +244,18 @@ class Grid:
     current_period: engine.Period
     previous_period: engine.Period
 
+    @property
+    def shown_times(self) -> dict[str, engine.Period]:
+        """The time cells a figure that does not add up over time is needed in: the chosen and the previous one.
+        With no relation over time, its other time cells tell nothing about these (each is a system apart), so they
+        are neither counted nor suppressed."""
+        return {key: self.whole[key] for key in dict.fromkeys((self.current[1], self.previous[1]))}
+
     def system(self, *, additive: bool, counties: bool = True) -> engine.CellSystem:
         """The cells of one suppression system. Without counties: the network and its regions only (breakdown
         tables, whose county cells would make the system too large to solve in a page's time; evaluators get those
         tables for the network and regions, and a county's are withheld)."""
-        times = tuple(self.whole)
+        times = tuple(self.whole) if additive else tuple(self.shown_times)
         places = self.places if counties else tuple(p for p in self.places if not p.startswith("county:"))
         parts = self.place_parts if counties else {k: v for k, v in self.place_parts.items() if k == "network"}
         return engine.CellSystem(places, parts, times, self.time_parts if additive else {})
@@ -348,7 +355,7 @@ def _group(queryset: QuerySet[Any], grid: Grid, *, date_field: str, instant: boo
     """Run one GROUP BY and return, for each aggregate (and each value of `by`, as "name:value"), its cells."""
     by = tuple(by)
     figures: dict[str, dict[tuple[str, str], float]] = defaultdict(lambda: defaultdict(float))
-    runs = [grid.buckets] if additive or grid.exact else [{k: v} for k, v in grid.whole.items()]
+    runs = [grid.buckets] if additive or grid.exact else [{k: v} for k, v in grid.shown_times.items()]
     for buckets in runs:
         rows = _bucketed(queryset, grid, date_field=date_field, instant=instant, kind=kind, buckets=buckets)
         for row in rows.values("_t", "_p", *by).annotate(**aggregates).order_by():
@@ -427,7 +434,7 @@ def reach(sight: Sight, grid: Grid, figures: Figures) -> None:
     child = Q(episode_type=EpisodeType.CHILD_FAMILY)
     leaf: dict[str, dict[tuple[str, str], float]] = defaultdict(lambda: defaultdict(float))
     staff_cells: dict[tuple[str, str], float] = defaultdict(float)
-    for time, period in grid.whole.items():
+    for time, period in grid.shown_times.items():
         reaching = _reaching(sight, period)
         rows = (reaching.annotate(_p=F("program__county_id") if not grid.exact else Value("scope"))
                 .values("_p", "program__setting_type", "program__county_id", "program__region_id")
@@ -549,7 +556,7 @@ def timeliness(sight: Sight, grid: Grid, figures: Figures) -> None:
     # (a withdrawal has no date: a withdrawn request leaves the waitlist from when it was withdrawn, unknown, so it
     # is counted off the waitlist throughout). Its age: days since it was waitlisted.
     waiting_cells: dict[tuple[str, str], float] = defaultdict(float)
-    for time, period in grid.whole.items():
+    for time, period in grid.shown_times.items():
         _start, end = _local_bounds(period)
         on_list = _waitlisted_at(requests, end)
         rows = on_list.annotate(_p=F("county_id") if not grid.exact else Value("scope")).values("_p").annotate(
