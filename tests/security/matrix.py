@@ -13,6 +13,7 @@ from abrazo.accounts.models import Role
 from abrazo.consultations.tests import group_matrix
 from abrazo.consultations.tests import matrix as episode_matrix
 from abrazo.directory.models import Agency, ConsultantProfile, Region
+from abrazo.directory.tests import matrix_imports
 from abrazo.directory.tests.factories import (
     AgencyFactory,
     ClassroomFactory,
@@ -25,6 +26,7 @@ from abrazo.incidents.tests import matrix as roster_matrix
 from abrazo.incidents.tests import warning_matrix
 from abrazo.library.tests import matrix_curation, matrix_plan, matrix_resource, matrix_site
 from abrazo.measures.tests import matrix as measures_matrix
+from abrazo.reports.tests import matrix_exports
 from abrazo.workforce.tests import (
     matrix_application,
     matrix_capacity,
@@ -117,11 +119,26 @@ for _table in (roster_matrix, warning_matrix, equity_matrix, measures_matrix, *W
     URL_OBJECTS.update(_table.URL_OBJECTS)
     SCOPED_OBJECTS.update(_table.SCOPED_OBJECTS)
 
+# Reports, exports and bulk import (issue 8). Export files are reached by ownership, not scope: their names
+# carry "{role}" (see inside_and_outside).
+URL_OBJECTS.update(matrix_exports.URL_OBJECTS)
+SCOPED_OBJECTS.update(matrix_exports.SCOPED_OBJECTS)
+
+# URLs whose one argument is not a record but one of a fixed set of values (URL name -> the argument, its known
+# values, a value outside the set). The matrix opens each known value (the answer POLICY gives the role) and the
+# unknown one (404 for every signed-in role); there is no object to place inside or outside a scope.
+URL_CHOICES: dict[str, tuple[str, tuple[str, ...], str]] = {**matrix_imports.URL_CHOICES}
+
 # Views that answer GET with something other than their page, whoever asks (after the access check).
 GET_ANSWERS: dict[str, int] = {
     "set_language": 405,  # POST only: switching language changes state
     "intake:request-thanks": 302,  # the confirmation without a request just sent goes back to the form
 }
+
+# Views that act on POST only and take an object: a GET answers 405 inside and outside the scope alike, which
+# proves nothing, so the matrix sends them an empty POST instead (after every GET, since a granted POST may
+# change the record) and expects this answer when the action is granted.
+POST_ANSWERS: dict[str, int] = {**matrix_exports.POST_ANSWERS}
 
 
 @dataclass
@@ -132,20 +149,27 @@ class MatrixWorld:
     objects: dict[str, Any]
 
     def url(self, route: Route, attribute: str = "") -> str:
-        """The route's URL, with its id argument (if any) naming objects[attribute]."""
+        """The route's URL, with its id argument (if any) naming objects[attribute]; for a URL in URL_CHOICES,
+        `attribute` is the argument's value itself."""
         if not route.kwargs:
             return reverse(route.name)
+        if route.name in URL_CHOICES:
+            return reverse(route.name, kwargs={route.kwargs[0]: attribute})
         obj = self.objects[attribute]
         value = obj.slug if route.converters.get(route.kwargs[0]) == "SlugConverter" else obj.pk
         return reverse(route.name, kwargs={route.kwargs[0]: value})
 
-    def inside_and_outside(self, route: Route, scope: Scope | None) -> tuple[str, str]:
+    def inside_and_outside(self, route: Route, scope: Scope | None, role: str = ANONYMOUS) -> tuple[str, str]:
         kind = URL_OBJECTS[route.name]
         # A role without the permission is shown what the broadest scope reaches; it must 404 anyway.
         pair = SCOPED_OBJECTS[kind].get(scope or Scope.NETWORK)
         if pair is None:
             raise AssertionError(f"SCOPED_OBJECTS[{kind!r}] has no records for scope {scope} (URL {route.name})")
-        return pair
+        # Records reached by ownership are named per person ("{role}"); an anonymous visitor owns nothing and is
+        # shown the network administrator's, a real record, so that a sign-in redirect is not due to its absence.
+        owner = role if role != ANONYMOUS else Role.NETWORK_ADMIN.value
+        inside, outside = (name.format(role=owner) for name in pair)
+        return inside, outside
 
 
 def build_matrix_world(world: Any) -> MatrixWorld:
@@ -176,6 +200,7 @@ def build_matrix_world(world: Any) -> MatrixWorld:
     objects.update(group_matrix.build_objects(objects))
     for table in (roster_matrix, warning_matrix, equity_matrix, measures_matrix, *WORKFORCE_TABLES, *LIBRARY_TABLES):
         objects.update(table.build_objects(objects))
+    objects.update(matrix_exports.build_objects(objects, world.people))  # files are owned by people, not scopes
     return MatrixWorld(people=world.people, objects=objects)
 
 

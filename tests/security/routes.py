@@ -31,6 +31,20 @@ class Route:
         """The decision a view declares with @public, @signed_in or @requires (see core.decorators)."""
         return getattr(self.callback, "abrazo_access", None)
 
+    @property
+    def permissions(self) -> tuple[str, ...]:
+        """Every permission the view requires, outermost first. A view may stack @requires (a file download needs
+        "export.download" and the page's own permission); `access` shows only the outermost, so this walks the
+        decorators' __wrapped__ chain. Empty for @public and @signed_in views."""
+        found: list[str] = []
+        view: Any = self.callback
+        while view is not None:
+            decision = view.__dict__.get("abrazo_access") if hasattr(view, "__dict__") else None
+            if decision not in (None, "public", "signed_in") and decision not in found:
+                found.append(decision)
+            view = getattr(view, "__wrapped__", None)
+        return tuple(found)
+
 
 @dataclass(frozen=True)
 class Exemption:
