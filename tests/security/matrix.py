@@ -26,7 +26,7 @@ from abrazo.incidents.tests import matrix as roster_matrix
 from abrazo.incidents.tests import warning_matrix
 from abrazo.library.tests import matrix_curation, matrix_plan, matrix_resource, matrix_site
 from abrazo.measures.tests import matrix as measures_matrix
-from abrazo.reports.tests import matrix_exports
+from abrazo.reports.tests import matrix_exports, matrix_reports
 from abrazo.workforce.tests import (
     matrix_application,
     matrix_capacity,
@@ -128,6 +128,10 @@ SCOPED_OBJECTS.update(matrix_exports.SCOPED_OBJECTS)
 # values, a value outside the set). The matrix opens each known value (the answer POLICY gives the role) and the
 # unknown one (404 for every signed-in role); there is no object to place inside or outside a scope.
 URL_CHOICES: dict[str, tuple[str, tuple[str, ...], str]] = {**matrix_imports.URL_CHOICES}
+
+# Views open to holders of any one of several permissions, which a decorator cannot declare (they are @signed_in,
+# or @requires another permission too): a role holding none of them is expected a 404.
+REQUIRES_ONE_OF: dict[str, tuple[str, ...]] = {**matrix_reports.REQUIRES_ONE_OF}
 
 # Views that answer GET with something other than their page, whoever asks (after the access check).
 GET_ANSWERS: dict[str, int] = {

@@ -24,6 +24,7 @@ from tests.security.matrix import (
     ANONYMOUS,
     GET_ANSWERS,
     POST_ANSWERS,
+    REQUIRES_ONE_OF,
     ROLES,
     SCOPED_OBJECTS,
     URL_CHOICES,
@@ -119,8 +120,10 @@ def test_url_objects_table_has_no_stale_entries():
     # given the URL names the resolver knows
     names = {route.name for route in project_routes()}
     # then every line of the object, choice and answer tables still names a URL (a rename must update the table)
-    for table in (URL_OBJECTS, URL_CHOICES, GET_ANSWERS, POST_ANSWERS):
+    for table in (URL_OBJECTS, URL_CHOICES, GET_ANSWERS, POST_ANSWERS, REQUIRES_ONE_OF):
         assert set(table) <= names, sorted(set(table) - names)
+    # and the permissions named in REQUIRES_ONE_OF are all in POLICY
+    assert {p for group in REQUIRES_ONE_OF.values() for p in group} <= set(POLICY)
     # and a POST-only URL takes an object (else a GET answer in GET_ANSWERS says all there is to say)
     assert set(POST_ANSWERS) <= set(URL_OBJECTS), sorted(set(POST_ANSWERS) - set(URL_OBJECTS))
 
@@ -149,6 +152,9 @@ def expected_answer(route: Route, role: str, placement: str) -> int | str:
         return granted
     if role == ANONYMOUS:
         return LOGIN
+    one_of = REQUIRES_ONE_OF.get(route.name)
+    if one_of and not any(Role(role) in POLICY[permission] for permission in one_of):
+        return 404  # holds none of the permissions the view accepts
     if decision == "signed_in":
         return granted
     # A view may stack @requires (a download needs "export.download" and the page's own permission): all must be held.
@@ -246,3 +252,17 @@ def test_stacked_requirements_must_all_be_held():
     assert expected_answer(route, Role.SUPERVISOR.value, "-") == 404
     assert expected_answer(route, Role.NETWORK_ADMIN.value, "-") == 200
     assert expected_answer(route, ANONYMOUS, "-") == LOGIN
+
+
+def test_a_page_open_to_one_of_several_permissions_follows_policy(monkeypatch):
+    # given the network report page, declared @signed_in but open only to report.view or report.view_suppressed
+    route = next(route for route in project_routes() if route.name == "reports:report")
+    assert route.access == "signed_in"
+    # then every role holding one of them is expected the page
+    assert expected_answer(route, Role.CONSULTANT.value, "-") == 200
+    assert expected_answer(route, Role.EVALUATOR.value, "-") == 200
+    # and were consultants to lose report.view, the matrix would expect them a 404 (computed from POLICY, not
+    # from the decorator)
+    monkeypatch.setitem(POLICY, "report.view", {r: s for r, s in POLICY["report.view"].items() if r != Role.CONSULTANT})
+    assert expected_answer(route, Role.CONSULTANT.value, "-") == 404
+    assert expected_answer(route, Role.NETWORK_ADMIN.value, "-") == 200
