@@ -325,6 +325,10 @@ if PRODUCTION:
 ABRAZO_PAGE_SIZE = 50
 # A folder holding DejaVuSans.ttf and DejaVuSans-Bold.ttf for certificate PDFs; empty: the usual system folders.
 ABRAZO_PDF_FONT_DIR = os.environ.get("ABRAZO_PDF_FONT_DIR", "")
+# Exports (abrazo/reports/export_service.py): files of more rows than this are prepared by the task queue and
+# announced by email instead of streamed while the person waits; prepared files are deleted after so many days.
+ABRAZO_EXPORT_QUEUE_ROWS = int(os.environ.get("ABRAZO_EXPORT_QUEUE_ROWS", "50000"))
+ABRAZO_EXPORT_TTL_DAYS = int(os.environ.get("ABRAZO_EXPORT_TTL_DAYS", "7"))
 # The resource link checker refuses links to private and local addresses (it runs inside the network's servers);
 # an intranet deployment whose library links to internal sites may allow them.
 ABRAZO_LINK_CHECK_ALLOW_PRIVATE = env_bool("ABRAZO_LINK_CHECK_ALLOW_PRIVATE", False)
