@@ -55,7 +55,10 @@ MYPY_TARGETS = $(wildcard abrazo/*/services.py abrazo/*/selectors.py abrazo/*/en
 	abrazo/directory/demo.py abrazo/library/demo.py abrazo/core/widgets.py abrazo/core/listing.py abrazo/core/concurrency.py \
 	abrazo/core/pagination.py \
 	$(wildcard abrazo/library/*_services.py abrazo/library/*_selectors.py) abrazo/library/link_check.py abrazo/library/search.py abrazo/library/search_text.py abrazo/library/search_fields.py \
-	abrazo/library/markup.py abrazo/library/site_defaults.py abrazo/core/security_headers.py abrazo/core/public_language.py
+	abrazo/library/markup.py abrazo/library/site_defaults.py abrazo/core/security_headers.py abrazo/core/public_language.py \
+	abrazo/reports/report_engine.py abrazo/reports/report_selectors.py abrazo/reports/county_map.py \
+	abrazo/reports/export_service.py abrazo/reports/export_kinds.py abrazo/reports/export_writers.py \
+	abrazo/core/tabular.py abrazo/core/streaming.py abrazo/api/base.py
 
 lint: install
 	$(BIN)/ruff check .

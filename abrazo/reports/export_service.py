@@ -22,6 +22,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.files import File
+from django.core.files.storage import FileSystemStorage
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, StreamingHttpResponse
@@ -138,8 +139,8 @@ def deidentified_table(plan: ExportPlan) -> tuple[list[str], Iterator[list[Any]]
     make = deid_row_maker(spec)
     paths = deid_paths(spec)
     if not spec.group_by:
-        rows = (make(values) for values in queryset.values_list(*paths).iterator(chunk_size=writers.ITERATOR_CHUNK))
-        return header, rows, 0
+        every_row = (make(row) for row in queryset.values_list(*paths).iterator(chunk_size=writers.ITERATOR_CHUNK))
+        return header, every_row, 0
     # The group key: the quasi-identifier columns, in the file's column order, as written in the file.
     group_columns = [column for column in spec.columns if column.header in spec.group_by]
     positions = [header.index(column.header) for column in group_columns]
@@ -153,21 +154,21 @@ def deidentified_table(plan: ExportPlan) -> tuple[list[str], Iterator[list[Any]]
     # The groups with their total, the total taken as known (a network report publishes how many requests,
     # incidents... there were): a lone small group is then never the only one dropped, since the total minus
     # the published groups would give it back.
-    values = [counts[key] for key in keys]
-    values.append(sum(values))
+    group_sizes = [counts[key] for key in keys]
+    group_sizes.append(sum(group_sizes))
     relation = Relation(total=len(keys), parts=tuple(range(len(keys))))
-    hidden = suppress(values, [relation], high=high, known=[len(keys)])
+    hidden = suppress(group_sizes, [relation], high=high, known=[len(keys)])
     dropped = {keys[index] for index in hidden if index < len(keys)}
     dropped_rows = sum(counts[key] for key in dropped)
 
-    def rows() -> Iterator[list[Any]]:
+    def published_rows() -> Iterator[list[Any]]:
         for values in queryset.values_list(*paths).iterator(chunk_size=writers.ITERATOR_CHUNK):
             row = make(values)
             if dropped and tuple(row[index] for index in positions) in dropped:
                 continue
             yield row
 
-    return header, rows(), dropped_rows
+    return header, published_rows(), dropped_rows
 
 
 # --- writing ------------------------------------------------------------------------------------------
@@ -287,7 +288,10 @@ def export_build(*, export_id: str) -> ExportFile | None:
             raise Http404
     except Http404:
         return _finish(export, status=ExportStatus.FAILED, error="permission")
-    directory = export.file.storage.location
+    storage = export.file.storage
+    # The file is written beside its final place (same file system, so saving it is a rename-sized copy); exports
+    # are kept in a FileSystemStorage (models.ExportStorage), anything else gets the system's temporary folder.
+    directory = storage.location if isinstance(storage, FileSystemStorage) else tempfile.gettempdir()
     os.makedirs(directory, exist_ok=True)
     descriptor, path = tempfile.mkstemp(suffix=f".{export.file_format}", dir=directory)
     os.close(descriptor)
@@ -352,7 +356,7 @@ def export_download(*, user: Any, export_id: UUID | str) -> FileResponse:
 
 
 def _remove_file(export: ExportFile) -> None:
-    if export.file:
+    if export.file and export.file.name:
         export.file.storage.delete(export.file.name)
         export.file = None  # type: ignore[assignment]
 

@@ -131,12 +131,16 @@ def copy_statement(queryset: QuerySet[Any], columns: Sequence[Column]) -> tuple[
     alias c0, c1...; the ordering moves to the outer SELECT (`ORDER BY` inside a subquery is not promised
     to survive)."""
     aliases = {f"c{index}": F(column.path) for index, column in enumerate(columns)}
-    order = [field.lstrip("-") for field in queryset.query.order_by] or ["pk"]
+    names = [field for field in queryset.query.order_by if isinstance(field, str)]
+    if len(names) != len(queryset.query.order_by):
+        # An expression in order_by has no alias to carry to the outer SELECT; say so rather than mis-order.
+        raise ValueError("COPY exports are ordered by field names only")
+    order = [field.lstrip("-") for field in names] or ["pk"]
     ordering_aliases = {f"o{index}": F(name) for index, name in enumerate(order)}
     inner = queryset.order_by().values(**aliases, **ordering_aliases)
     sql, params = inner.query.sql_with_params()
     select = ", ".join(neutralised_sql(f"export_rows.c{index}", column.kind) for index, column in enumerate(columns))
-    descending = [field.startswith("-") for field in queryset.query.order_by] or [False]
+    descending = [field.startswith("-") for field in names] or [False]
     order_sql = ", ".join(
         f"export_rows.o{index}{' DESC' if down else ''}" for index, down in enumerate(descending)
     )

@@ -274,9 +274,9 @@ def suppress_cells(
             relations.extend(system.relations(offset=number * size, index=where))
         if group[0] in categories:
             position = {name: number * size for number, name in enumerate(group)}
-            parts = [position[name] for name in group[1:]]
+            part_offsets = [position[name] for name in group[1:]]
             for cell_index in range(size):
-                relations.append(suppression.Relation(cell_index, tuple(part + cell_index for part in parts)))
+                relations.append(suppression.Relation(cell_index, tuple(at + cell_index for at in part_offsets)))
         chosen = _suppress_by_component(values, relations, high=high)
         for number, name in enumerate(group):
             low, high_index = number * size, (number + 1) * size

@@ -192,7 +192,7 @@ def _episode_prefix(kind: str) -> str:
 
 
 def _scoped_episodes(sight: Sight) -> QuerySet[Episode]:
-    episodes = Episode.objects.filter(network=sight.network)
+    episodes: QuerySet[Episode] = Episode.objects.filter(network=sight.network)
     if sight.exact:
         episodes = access.visible(sight.user, VIEW, episodes)
         if sight.scope.kind != "network":
@@ -201,7 +201,7 @@ def _scoped_episodes(sight: Sight) -> QuerySet[Episode]:
 
 
 def _scoped_requests(sight: Sight) -> QuerySet[Request]:
-    requests = Request.objects.filter(network=sight.network)
+    requests: QuerySet[Request] = Request.objects.filter(network=sight.network)
     if sight.exact:
         requests = access.visible(sight.user, VIEW, requests)
         if sight.scope.kind != "network":
@@ -451,8 +451,8 @@ def reach(sight: Sight, grid: Grid, figures: Figures) -> None:
         staff = (ProgramStaff.objects.filter(is_active=True, program__in=reaching.values("program_id"))
                  .annotate(_p=F("program__county_id") if not grid.exact else Value("scope"))
                  .values("_p").annotate(n=Count("pk")).order_by())
-        for row in staff:
-            staff_cells[(str(row["_p"]), time)] += row["n"]
+        for staff_row in staff:
+            staff_cells[(str(staff_row["_p"]), time)] += staff_row["n"]
     found = {name: _rollup(grid, values, additive_time=False) for name, values in leaf.items()}
     found["staff"] = _rollup(grid, staff_cells, additive_time=False)
     figures.add(found, additive=False)
@@ -559,10 +559,10 @@ def timeliness(sight: Sight, grid: Grid, figures: Figures) -> None:
     for time, period in grid.shown_times.items():
         _start, end = _local_bounds(period)
         on_list = _waitlisted_at(requests, end)
-        rows = on_list.annotate(_p=F("county_id") if not grid.exact else Value("scope")).values("_p").annotate(
+        waiting = on_list.annotate(_p=F("county_id") if not grid.exact else Value("scope")).values("_p").annotate(
             n=Count("pk")).order_by()
-        for row in rows:
-            waiting_cells[(str(row["_p"]), time)] += row["n"]
+        for waiting_row in waiting:
+            waiting_cells[(str(waiting_row["_p"]), time)] += waiting_row["n"]
     figures.add({"waitlist_end": _rollup(grid, waiting_cells, additive_time=False)}, additive=False)
     for which, period in (("cur", grid.current_period), ("prev", grid.previous_period)):
         _start, end = _local_bounds(period)
