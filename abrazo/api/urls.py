@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("abrazo.consultations.api")),
     path("", include("abrazo.incidents.api")),
     path("", include("abrazo.measures.api")),
+    path("", include("abrazo.reports.api")),
     # Keep last: everything above did not match.
     re_path(r"", not_found),
 ]

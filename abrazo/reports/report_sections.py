@@ -5,6 +5,7 @@ same objects feed the page, the print layout, the PDF and the CSV/XLSX downloads
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -12,14 +13,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
+from django.http import Http404
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from abrazo.accounts import access
+from abrazo.audit import services as audit
 from abrazo.consultations.models import ActivityType, Modality
 from abrazo.directory.models import SettingType
 from abrazo.reports import report_charts as charts
 from abrazo.reports import report_engine as engine
 from abrazo.reports import report_selectors as selectors
+from abrazo.reports.report_forms import ReportForm
 
 COUNT, HOURS, PERCENT, DAYS, NUMBER = "count", "hours", "percent", "days", "number"
 
@@ -113,6 +118,41 @@ class Report:
 
     def table(self, key: str) -> Table | None:
         return next((t for s in self.sections for t in s.tables if t.key == key), None)
+
+
+def resolve(user: Any, data: Mapping[str, Any] | None, *, today: dt.date
+            ) -> tuple[ReportForm, selectors.Sight | None, engine.Period | None]:
+    """The report's question (scope and period, as ReportForm fields) asked by `user`, checked the one way the web
+    pages and the API share. `data` None: the unbound form (the broadest scope, last fiscal year).
+
+    Raises Http404 (audited as denied) for a person without either report permission or for a scope out of
+    their reach, and a plain Http404 for an evaluator's period that is not a whole quarter or year. Answers
+    (form, None, None) when the form is otherwise invalid (its errors say why), else (form, sight, period).
+    """
+    if not selectors.may_view(user):
+        audit.record_denied(user=user, object_type="report")
+        raise Http404
+    choices = selectors.scope_choices_for(user)
+    if not choices:
+        raise Http404
+    exact = access.has_permission(user, selectors.VIEW)
+    bound: dict[str, Any] | None = None
+    if data is not None:
+        bound = {name: data.get(name) for name in ("scope", "period", "start", "end") if data.get(name) is not None}
+        bound.setdefault("scope", choices[0].key)  # the broadest scope, as on the unbound form
+        bound.setdefault("period", "last_fiscal_year")
+    form = ReportForm(bound, choices=choices, exact=exact, today=today)
+    if bound is not None and not form.is_valid():
+        # A scope not among the choices is out of reach: say nothing more than "not found".
+        if "scope" in form.errors:
+            audit.record_denied(user=user, object_type="report", object_id=str(bound.get("scope", ""))[:64])
+            raise Http404
+        return form, None, None
+    scope_key, period = form.choice()
+    sight = selectors.sight_for(user=user, scope_key=scope_key)
+    if not sight.exact and (period.kind not in selectors.SUPPRESSED_PERIODS or not engine.is_whole(period)):
+        raise Http404
+    return form, sight, period
 
 
 HIDDEN_KEPT_SECONDS = 24 * 60 * 60
@@ -412,15 +452,30 @@ def build(sight: selectors.Sight, period: engine.Period, *, high: int = 10, with
     return Report(sight=sight, period=period, previous=grid.previous_period, sections=sections, figures=figures)
 
 
-def county_maps(report: Report, *, state_fips: str) -> list[dict[str, Any]]:
+def county_maps(report: Report, *, state_fips: str | None) -> list[dict[str, Any]]:
     """Reach by county and coverage against demand by language, each with its table. Exact sight only: the
-    county cells of an evaluator's report would need their own suppression system per language."""
-    from abrazo.reports.county_map import MapLabels, county_choropleth_svg
+    county cells of an evaluator's report would need their own suppression system per language.
+
+    A state the county shapes do not hold (Puerto Rico, the territories) or none at all: the tables without the
+    maps (each item's "svg" is empty), rather than no report."""
+    from abrazo.reports.county_map import MapLabels, county_choropleth_svg, load_shapes
 
     sight = report.sight
     grid = report.figures.grid
+    drawable = state_fips is not None and str(state_fips).zfill(2) in load_shapes().states
+    # Every word of the map in the reader's language, the two sentences of its description (what a screen reader
+    # says for it) included. They are str.format strings: the names in braces stay as they are in translations.
     labels = MapLabels(no_data=_("no data"), suppressed=_("suppressed"), no_data_legend=_("No data"),
-                       suppressed_legend=_("Suppressed (too few to show)"))
+                       suppressed_legend=_("Suppressed (too few to show)"),
+                       summary=_("Map of {state} by county: {counties} counties, {with_data} with data, "
+                                 "{suppressed} suppressed, {no_data} with no data."),
+                       range_summary=_("Values range from {low} to {high}."))
+
+    def draw(values: dict[str, float | None], **options: Any) -> str:
+        if not drawable:
+            return ""
+        return county_choropleth_svg(values, state_fips=str(state_fips), labels=labels, **options)
+
     prefix = "programs@county:"
     reach_values: dict[str, float | None] = {
         name[len(prefix):]: value for name in report.figures.cells if name.startswith(prefix)
@@ -443,16 +498,13 @@ def county_maps(report: Report, *, state_fips: str) -> list[dict[str, Any]]:
         coverage_values[fips] = min(ratios) if ratios else None
     maps = [
         {"key": "map_reach", "title": _("Programs reached by county"),
-         "svg": county_choropleth_svg(reach_values, state_fips=state_fips, title=_("Programs reached by county"),
-                                      legend_title=_("Programs"), value_format=lambda v: f"{v:.0f}", labels=labels,
-                                      chart_id="map-reach"),
+         "svg": draw(reach_values, title=_("Programs reached by county"), legend_title=_("Programs"),
+                     value_format=lambda v: f"{v:.0f}", chart_id="map-reach"),
          "rows": reach_rows},
         {"key": "map_coverage", "title": _("Coverage against demand by language"),
-         "svg": county_choropleth_svg(coverage_values, state_fips=state_fips,
-                                      title=_("Coverage against demand by language"),
-                                      legend_title=_("Consultants who speak the language per request (lowest)"),
-                                      value_format=lambda v: f"{v:.2f}", diverging=True, labels=labels,
-                                      chart_id="map-coverage"),
+         "svg": draw(coverage_values, title=_("Coverage against demand by language"),
+                     legend_title=_("Consultants who speak the language per request (lowest)"),
+                     value_format=lambda v: f"{v:.2f}", diverging=True, chart_id="map-coverage"),
          "coverage_rows": coverage_rows},
     ]
     return maps

@@ -174,6 +174,20 @@ def sight_for(*, user: Any, scope_key: str | None) -> Sight:
     return Sight(user=user, network=network, exact=exact, scope=chosen)
 
 
+def record_report(*, user: Any, sight: Sight, period: engine.Period, action: str, extra: tuple[str, ...] = ()) -> None:
+    """One audit event for a report read or exported (the page, the print layout, the PDF, the API): a "report"
+    object whose id is the scope; the period and the sight go in object_ids (aggregates: no record id is involved)."""
+    audit.record(user=user, action=action, object_type="report", object_id=sight.scope.key[:64],
+                 object_ids=[f"period={period.start.isoformat()}..{period.end.isoformat()}",
+                             f"sight={'exact' if sight.exact else 'suppressed'}", *extra])
+
+
+def state_fips_of(network: Network) -> str | None:
+    """The 2-digit state FIPS code of the network's counties (for the county maps), or None if it has none."""
+    county = County.objects.filter(state_code=network.state_code).only("fips").first()
+    return county.fips[:2] if county else None
+
+
 # --- where records sit ----------------------------------------------------------------------------------------
 
 # For each record kind: the path to its county (for evaluators' cells) and the filter of each scope kind.

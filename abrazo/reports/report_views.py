@@ -22,7 +22,6 @@ from abrazo.audit import services as audit
 from abrazo.audit.models import Action
 from abrazo.core.decorators import requires, signed_in
 from abrazo.core.streaming import attachment_header
-from abrazo.directory.models import County
 from abrazo.reports import export_service, report_pdf, report_sections
 from abrazo.reports import report_engine as engine
 from abrazo.reports import report_selectors as selectors
@@ -33,47 +32,19 @@ FORMATS = ("csv", "xlsx")
 
 def _audit(request: HttpRequest, sight: selectors.Sight, period: engine.Period, action: str,
            extra: tuple[str, ...] = ()) -> None:
-    audit.record(user=request.user, action=action, object_type="report", object_id=sight.scope.key[:64],
-                 object_ids=[f"period={period.start.isoformat()}..{period.end.isoformat()}",
-                             f"sight={'exact' if sight.exact else 'suppressed'}", *extra])
+    selectors.record_report(user=request.user, sight=sight, period=period, action=action, extra=extra)
 
 
 def _resolve(request: HttpRequest) -> tuple[ReportForm, selectors.Sight | None, engine.Period | None]:
-    """The form and, when it is valid, the sight and period. 404 for no permission or a scope out of reach."""
-    if not selectors.may_view(request.user):
-        audit.record_denied(user=request.user, object_type="report")
-        raise Http404
-    choices = selectors.scope_choices_for(request.user)
-    if not choices:
-        raise Http404
-    exact = choices and selectors.access.has_permission(request.user, selectors.VIEW)
-    data = None
-    if any(name in request.GET for name in ("scope", "period")):
-        data = request.GET.copy()
-        data.setdefault("scope", choices[0].key)  # the broadest scope, as on the unbound form
-        data.setdefault("period", "last_fiscal_year")
-    form = ReportForm(data, choices=choices, exact=bool(exact), today=timezone.localdate())
-    if data is not None and not form.is_valid():
-        # A scope not among the choices is out of reach: say nothing more than "not found".
-        if "scope" in form.errors:
-            audit.record_denied(user=request.user, object_type="report", object_id=request.GET.get("scope", "")[:64])
-            raise Http404
-        return form, None, None
-    scope_key, period = form.choice()
-    sight = selectors.sight_for(user=request.user, scope_key=scope_key)
-    if not sight.exact and (period.kind not in selectors.SUPPRESSED_PERIODS or not engine.is_whole(period)):
-        raise Http404
-    return form, sight, period
+    """The form and, when it is valid, the sight and period. 404 for no permission or a scope out of reach
+    (report_sections.resolve, shared with the API)."""
+    data = request.GET if any(name in request.GET for name in ("scope", "period")) else None
+    return report_sections.resolve(request.user, data, today=timezone.localdate())
 
 
 def _period_label(period: engine.Period) -> str:
     return _("%(start)s to %(end)s") % {"start": date_format(period.start, "DATE_FORMAT"),
                                         "end": date_format(period.end, "DATE_FORMAT")}
-
-
-def _state_fips(sight: selectors.Sight) -> str | None:
-    county = County.objects.filter(state_code=sight.network.state_code).only("fips").first()
-    return county.fips[:2] if county else None
 
 
 def _context(request: HttpRequest, *, printing: bool) -> dict[str, Any]:
@@ -84,11 +55,10 @@ def _context(request: HttpRequest, *, printing: bool) -> dict[str, Any]:
     report = report_sections.build(sight, period)
     maps: list[dict[str, Any]] = []
     if sight.exact:
-        state = _state_fips(sight)
-        if state:
-            maps = report_sections.county_maps(report, state_fips=state)
-            for item in maps:
-                item["svg"] = mark_safe(item["svg"])
+        # A state without county shapes (e.g. Puerto Rico) gets the maps' tables without the maps.
+        maps = report_sections.county_maps(report, state_fips=selectors.state_fips_of(sight.network))
+        for item in maps:
+            item["svg"] = mark_safe(item["svg"])  # built by county_map, every text in it escaped there
     for section in report.sections:
         for table in section.tables:
             table.chart = mark_safe(table.chart)
