@@ -42,7 +42,7 @@ def _request_line(request: Request) -> str:
 
 
 def _replay(stored: IdempotencyKey) -> Response:
-    response = Response(stored.response_body, status=stored.status_code)
+    response = Response(json.loads(stored.response_body), status=stored.status_code)
     response["Idempotent-Replayed"] = "true"
     return response
 
@@ -76,7 +76,7 @@ def idempotent(request: Request, handle: Callable[[], Response]) -> Response:
                 raise _NotKept(response)
             claim.status_code = response.status_code
             # Stored as the client saw it (UUIDs and dates already strings), so a replay is byte-for-byte the same.
-            claim.response_body = json.loads(JSONRenderer().render(response.data))
+            claim.response_body = JSONRenderer().render(response.data).decode()
             claim.save(update_fields=["status_code", "response_body"])
             return response
     except _NotKept as refused:

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from abrazo.core.crypto import EncryptedTextField
 from abrazo.core.models import BaseModel
 
 TOKEN_PREFIX = "abz"  # noqa: S105 - the fixed, public start of every token, not a secret
@@ -100,7 +101,9 @@ class IdempotencyKey(models.Model):
     request_line = models.CharField(max_length=300)
     body_hash = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField(default=0)
-    response_body = models.JSONField(null=True, blank=True)
+    # The answer as JSON text, encrypted: it is a copy of what the create returned, which may hold text that is
+    # encrypted where it really lives (a contact's notes) or a requester's details.
+    response_body = EncryptedTextField(blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
