@@ -722,6 +722,11 @@ def _plan_consultants(check: _Checker) -> _Plan:
     for stored_region in Region.objects.filter(network=network):
         regions[fold(stored_region.code)] = stored_region
         regions.setdefault(fold(stored_region.name), stored_region)
+    # Adding a consultant (a new account, or a consultant membership and profile for an account of the network
+    # that has another role) is consultant.create, which access.py keeps with network admins, as the web's form
+    # does; a coordinator's file may update her region's consultants (consultant.edit) but add none.
+    may_add_in = set(access.visible(check.user, "consultant.create", Region.objects.filter(network=network))
+                     .values_list("pk", flat=True))
     agencies = {fold(agency.name): agency for agency in Agency.objects.filter(network=network)}
     emails = {row.get("email", "").lower() for _line, row in check.rows} - {""}
     users: dict[str, User] = {
@@ -808,6 +813,11 @@ def _plan_consultants(check: _Checker) -> _Plan:
             check.error(line, "email", email or "", _("This email address belongs to a consultant of another network."))
         elif profile is not None and profile.region_id not in check.allowed_regions:
             check.error(line, "email", email or "", _("This consultant works in a region you do not coordinate."))
+        if email and profile is None and region is not None and region.pk in check.allowed_regions and (
+                region.pk not in may_add_in):
+            check.error(line, "email", email or "", _(
+                "No consultant has this email address, and only a network administrator may add one."
+            ))
         if len(check.errors) > errors_before or not email or not full_name or region is None or agency is None:
             continue
 

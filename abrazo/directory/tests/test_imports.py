@@ -320,6 +320,29 @@ def test_coordinator_cannot_place_a_consultant_in_another_region(world):
     assert not User.objects.filter(email="new.person@example.org").exists()
 
 
+def test_coordinator_updates_her_regions_consultants_but_adds_none(world):
+    # given a coordinator of the central region: access.py keeps consultant.create with network admins (the web's
+    # form refuses her), and the evaluator's account is a member of the network with no consultant profile
+    evaluator = world.people["evaluator"]
+    text = (
+        "email,full_name,region,agency,license_type,license_number\n"
+        f"{evaluator.email},Renamed Evaluator,central,Valley Family Services,none,\n"
+        "new.person@example.org,Rosa Díaz,central,Valley Family Services,none,\n"
+        f"{world.people['consultant'].email},Her Consultant,central,Valley Family Services,none,\n"
+    )
+    # when she imports a file that would give both a consultant profile
+    preview = run(world, DirectoryKind.CONSULTANTS, text, who="regional_coordinator")
+    # then both rows are refused (the file with them), the evaluator is not made a consultant nor renamed
+    assert errors(preview) == {(2, "email"), (3, "email")}
+    assert not Membership.objects.filter(user=evaluator, role=Role.CONSULTANT).exists()
+    evaluator.refresh_from_db()
+    assert evaluator.full_name != "Renamed Evaluator"
+    assert not User.objects.filter(email="new.person@example.org").exists()
+    # and her region's existing consultant alone is hers to update
+    preview = run(world, DirectoryKind.CONSULTANTS, "\n".join(text.splitlines()[::3]), who="regional_coordinator")
+    assert preview.errors == [] and preview.summary.updated == 1
+
+
 # --- files --------------------------------------------------------------------------------------------------
 
 
