@@ -388,8 +388,6 @@ def kinds_for(user: Any) -> list[tuple[ExportKind, str]]:
 def scoped_queryset(user: Any, kind: ExportKind, form: str) -> QuerySet[Any]:
     if form == "identified":
         permission = identified_permission(user, kind)
-        if kind.key == "contacts":
-            return _contacts(user, permission or "").order_by(*kind.order_by)
         return kind.scoped(user, permission or "").order_by(*kind.order_by)
     return kind.scoped(user, DEID_PERMISSION).order_by(*kind.order_by)
 
