@@ -160,6 +160,13 @@ class ScopedCreateView(mixins.CreateModelMixin, ApiView):
         """Call the service with the validated data; return the created record."""
         raise NotImplementedError
 
+    def check_create_target(self) -> None:
+        """Raise (Http404 through access.get_or_404, PermissionDenied, ApiError) unless the caller may still make
+        this create against the record it names (the episode of a contact, the program of an incident...), with
+        the view's permission. Runs before an Idempotency-Key replay, so that a stored answer is not given to
+        someone who lost access since; the view's permission and token scope have already been checked.
+        The default checks nothing more: override it in every create made against a scoped record."""
+
     def get_input_serializer(self, *args: Any, **kwargs: Any) -> serializers.Serializer:  # type: ignore[type-arg]
         assert self.input_serializer_class is not None
         return self.input_serializer_class(*args, context=self.get_serializer_context(), **kwargs)
@@ -176,4 +183,4 @@ class ScopedCreateView(mixins.CreateModelMixin, ApiView):
             data = output(obj, context=self.get_serializer_context()).data
             return Response(data, status=status.HTTP_201_CREATED)
 
-        return idempotent(request, handle)
+        return idempotent(request, handle, still_allowed=self.check_create_target)

@@ -8,6 +8,12 @@
 
 Only successful answers are kept: a refused request (400, 403...) created nothing and may be corrected and sent
 again with the same key.
+
+A replay is access-checked like a new request: the view's permission and token scope (DRF's permission classes)
+have run before `idempotent` is called, and `still_allowed` (the view's check that the record the create was made
+against, e.g. the episode of a contact, is still within the caller's reach) runs before the stored answer is given.
+If the caller lost access since, the stored answer (which may hold notes) is dropped and the refusal the endpoint
+would give now (404/403) is returned.
 """
 
 from __future__ import annotations
@@ -47,8 +53,14 @@ def _replay(stored: IdempotencyKey) -> Response:
     return response
 
 
-def idempotent(request: Request, handle: Callable[[], Response]) -> Response:
-    """Run `handle` (which creates and returns the response) at most once per key; without a key, just run it."""
+def idempotent(
+    request: Request, handle: Callable[[], Response], still_allowed: Callable[[], None] | None = None
+) -> Response:
+    """Run `handle` (which creates and returns the response) at most once per key; without a key, just run it.
+
+    `still_allowed` raises (Http404, PermissionDenied, ApiError...) when the caller could not make this create
+    now; it is called before any stored answer is replayed.
+    """
     key = request.headers.get(HEADER, "").strip()
     if not key:
         return handle()
@@ -64,7 +76,7 @@ def idempotent(request: Request, handle: Callable[[], Response]) -> Response:
     IdempotencyKey.objects.filter(user=user, created_at__lt=now - IDEMPOTENCY_WINDOW).delete()
     stored = IdempotencyKey.objects.filter(user=user, key=key).first()
     if stored is not None:
-        return _answer_for(stored, fingerprint=fingerprint, line=line)
+        return _answer_for(stored, fingerprint=fingerprint, line=line, still_allowed=still_allowed)
     try:
         with transaction.atomic():
             claim = IdempotencyKey.objects.create(
@@ -86,10 +98,12 @@ def idempotent(request: Request, handle: Callable[[], Response]) -> Response:
         stored = IdempotencyKey.objects.filter(user=user, key=key).first()
         if stored is None:
             raise
-        return _answer_for(stored, fingerprint=fingerprint, line=line)
+        return _answer_for(stored, fingerprint=fingerprint, line=line, still_allowed=still_allowed)
 
 
-def _answer_for(stored: IdempotencyKey, *, fingerprint: str, line: str) -> Response:
+def _answer_for(
+    stored: IdempotencyKey, *, fingerprint: str, line: str, still_allowed: Callable[[], None] | None
+) -> Response:
     if stored.body_hash != fingerprint or stored.request_line != line:
         raise ApiError(
             _("This Idempotency-Key was already used for a different request; use a new key."),
@@ -98,6 +112,13 @@ def _answer_for(stored: IdempotencyKey, *, fingerprint: str, line: str) -> Respo
     if not stored.status_code:
         raise ApiError(_("A request with this Idempotency-Key is still being processed; try again shortly."),
                        code="idempotency_key_in_use", status_code=409)
+    if still_allowed is not None:
+        try:
+            still_allowed()
+        except Exception:
+            # The caller may no longer make this create: the stored answer must not outlive their access.
+            IdempotencyKey.objects.filter(pk=stored.pk).delete()
+            raise
     return _replay(stored)
 
 

@@ -280,6 +280,10 @@ class EpisodeContacts(ScopedListView, ScopedCreateView):
     def perform_create_from(self, data: dict[str, Any]) -> models.Model:
         return contact_create(user=self.request.user, episode_id=self.kwargs["pk"], data=data)
 
+    def check_create_target(self) -> None:
+        # A replayed contact answer holds its notes: only while the caller still works this episode (404 otherwise).
+        access.get_or_404(self.request.user, EPISODE_WORK, Episode.objects.all(), pk=self.kwargs["pk"])
+
 
 urlpatterns = [
     path("episodes/", EpisodeList.as_view(), name="consultations-episode-list"),

@@ -195,6 +195,11 @@ class IncidentList(ScopedListView, ScopedCreateView):
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "exclusion": getattr(self, "_exclusion", None)}
 
+    def check_create_target(self) -> None:
+        # Before a replay: the program named in the (same) body must still be one the caller records for.
+        selectors.program_get_for(user=self.request.user, program_id=self.request.data.get("program"),
+                                  permission=INCIDENT_RECORD)
+
 
 class IncidentDetail(ScopedRetrieveView):
     required_scope = "incidents:read"

@@ -214,6 +214,11 @@ class RequestListCreate(ScopedListView, ScopedCreateView):
         return Request.objects.select_related("county", "consultant__user").prefetch_related(
             Prefetch("languages", queryset=Language.objects.order_by("code"))).get(pk=request.pk)
 
+    def check_create_target(self) -> None:
+        # Before a replay: the caller must still submit requests in the network the (same) body named.
+        raw = self.request.data.get("network")
+        self._network(UUID(str(raw)) if raw else None)
+
     def _network(self, network_id: UUID | None) -> Any:
         user = self.request.user
         if network_id is None:

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from abrazo.api.models import IdempotencyKey
 from abrazo.api.tests.factories import api_auth
 from abrazo.audit.models import AccessEvent, Outcome
 from abrazo.consultations.tests.factories import EpisodeFactory
@@ -190,6 +191,20 @@ class TestIncidentCreate:
         again = client.post(LIST, body(world), content_type="application/json", **auth, **key)
         assert first.status_code == again.status_code == 201
         assert again.json()["id"] == first.json()["id"] and again["Idempotent-Replayed"] == "true"
+        assert Incident.objects.count() == 1
+
+    def test_a_replay_after_losing_the_program_is_404_not_the_stored_answer(self, client, world, child):
+        # given an incident recorded with a key, then the staff member moves to another program
+        staff = world.people["program_staff"]
+        auth = api_auth(staff, "incidents:write")
+        key = {"HTTP_IDEMPOTENCY_KEY": str(uuid.uuid4())}
+        assert client.post(LIST, body(world), content_type="application/json", **auth, **key).status_code == 201
+        staff.memberships.filter(program=world.program_a).update(program=world.program_b)
+        # when the same request is sent again: the endpoint's answer now, and the stored answer is dropped
+        again = client.post(LIST, body(world), content_type="application/json", **auth, **key)
+        assert again.status_code == 404
+        assert "Idempotent-Replayed" not in again
+        assert not IdempotencyKey.objects.exists()
         assert Incident.objects.count() == 1
 
     @pytest.mark.parametrize("overrides, field", [
