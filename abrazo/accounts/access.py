@@ -12,7 +12,7 @@ for the scope gives nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -392,15 +392,24 @@ def _scope_filter(user: Any, membership: Membership, scope: Scope, paths: dict[S
     return NOTHING
 
 
-def scope_q(user: Any, permission: str, model: type[models.Model]) -> Q:
-    """The filter selecting the records of `model` on which `user` holds `permission`."""
+def scope_q(
+    user: Any, permission: str, model: type[models.Model], *, exclude_roles: Collection[Role] = ()
+) -> Q:
+    """The filter selecting the records of `model` on which `user` holds `permission`.
+
+    `exclude_roles`: memberships in these roles are not consulted. For a decision taken on some of a person's
+    roles only (e.g. an identified export, which an evaluator membership never justifies), so that the records
+    reached come through the same memberships that justified the decision. Empty (the default): all of them."""
     grants = POLICY.get(permission)
     paths = SCOPE_PATHS.get(_label(model))
     if not grants or paths is None:
         return NOTHING
     combined: Q | None = None
     for membership in _memberships(user):
-        scope = grants.get(Role(membership.role))
+        role = Role(membership.role)
+        if role in exclude_roles:
+            continue
+        scope = grants.get(role)
         if scope is None:
             continue
         piece = _scope_filter(user, membership, scope, paths)
@@ -408,9 +417,12 @@ def scope_q(user: Any, permission: str, model: type[models.Model]) -> Q:
     return combined if combined is not None else NOTHING
 
 
-def visible(user: Any, permission: str, queryset: QuerySet[M]) -> QuerySet[M]:
-    """Narrow a queryset to the records the user holds the permission on."""
-    return queryset.filter(scope_q(user, permission, queryset.model))
+def visible(
+    user: Any, permission: str, queryset: QuerySet[M], *, exclude_roles: Collection[Role] = ()
+) -> QuerySet[M]:
+    """Narrow a queryset to the records the user holds the permission on (through memberships not in
+    `exclude_roles`, see scope_q)."""
+    return queryset.filter(scope_q(user, permission, queryset.model, exclude_roles=exclude_roles))
 
 
 def has_permission(user: Any, permission: str) -> bool:

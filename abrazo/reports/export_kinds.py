@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -137,7 +137,8 @@ class ExportKind:
     permissions: tuple[str, ...]  # holding any of these (not as an evaluator) gives the identified form
     columns: tuple[Column, ...]
     base: Callable[[], QuerySet[Any]]  # every row of every network, ordered
-    scoped: Callable[[Any, str], QuerySet[Any]]  # (user, permission) -> the rows the user reaches
+    # (user, permission, exclude_roles=...) -> the rows the user reaches (through memberships not excluded)
+    scoped: Callable[..., QuerySet[Any]]
     deidentified: Deidentified | None = None
     # The date the "from"/"until" filter applies to (a DateField or DateTimeField); None: no date filter.
     date_path: str | None = None
@@ -148,26 +149,27 @@ class ExportKind:
         return [column.header for column in self.columns]
 
 
-def _visible(model_path: str) -> Callable[[Any, str], QuerySet[Any]]:
-    def scoped(user: Any, permission: str) -> QuerySet[Any]:
+def _visible(model_path: str) -> Callable[..., QuerySet[Any]]:
+    def scoped(user: Any, permission: str, exclude_roles: Collection[Role] = ()) -> QuerySet[Any]:
         from django.apps import apps
 
         model: type[Model] = apps.get_model(model_path)
-        return access.visible(user, permission, model._default_manager.all())
+        return access.visible(user, permission, model._default_manager.all(), exclude_roles=exclude_roles)
 
     return scoped
 
 
-def _contacts(user: Any, permission: str) -> QuerySet[Any]:
+def _contacts(user: Any, permission: str, exclude_roles: Collection[Role] = ()) -> QuerySet[Any]:
     # Contacts have no scope path of their own: they are reached through the episodes the user may see
     # the clinical side of (episode.manage or episode.notes; evaluators through report.view_suppressed).
     from abrazo.consultations.models import Contact, Episode
 
     if permission == DEID_PERMISSION:
-        episodes = access.visible(user, permission, Episode.objects.all())
+        episodes = access.visible(user, permission, Episode.objects.all(), exclude_roles=exclude_roles)
     else:
         episodes = Episode.objects.filter(
-            access.scope_q(user, "episode.manage", Episode) | access.scope_q(user, "episode.notes", Episode)
+            access.scope_q(user, "episode.manage", Episode, exclude_roles=exclude_roles)
+            | access.scope_q(user, "episode.notes", Episode, exclude_roles=exclude_roles)
         )
     return Contact.objects.filter(episode__in=episodes.values("pk"))
 
@@ -355,6 +357,10 @@ _register(ExportKind(
 # --- who gets what ----------------------------------------------------------------------------------
 
 
+# Memberships in these roles never justify the identified form, and so never widen its rows either.
+IDENTIFIED_EXCLUDED_ROLES: frozenset[Role] = frozenset({Role.EVALUATOR})
+
+
 def identified_permission(user: Any, kind: ExportKind) -> str | None:
     """The record permission that gives this user the identified form, or None.
 
@@ -364,7 +370,7 @@ def identified_permission(user: Any, kind: ExportKind) -> str | None:
         grants = access.POLICY.get(permission, {})
         for membership in user.active_memberships if getattr(user, "is_authenticated", False) else []:
             role = Role(membership.role)
-            if role != Role.EVALUATOR and role in grants:
+            if role not in IDENTIFIED_EXCLUDED_ROLES and role in grants:
                 return permission
     return None
 
@@ -388,7 +394,9 @@ def kinds_for(user: Any) -> list[tuple[ExportKind, str]]:
 def scoped_queryset(user: Any, kind: ExportKind, form: str) -> QuerySet[Any]:
     if form == "identified":
         permission = identified_permission(user, kind)
-        return kind.scoped(user, permission or "").order_by(*kind.order_by)
+        # Only the memberships that justified the identified form reach its rows: a person who is also an
+        # evaluator must not get identified rows network-wide through the evaluator's program.view.
+        return kind.scoped(user, permission or "", exclude_roles=IDENTIFIED_EXCLUDED_ROLES).order_by(*kind.order_by)
     return kind.scoped(user, DEID_PERMISSION).order_by(*kind.order_by)
 
 

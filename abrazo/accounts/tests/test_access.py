@@ -199,3 +199,18 @@ def test_get_or_404_answers_404_and_records_the_attempt(world, pk):
 @pytest.mark.django_db
 def test_an_unsaved_record_is_never_allowed(world):
     assert not access.can(world.people["network_admin"], "program.view", Program(network=world.network))
+
+
+@pytest.mark.django_db
+def test_exclude_roles_leaves_out_those_memberships_and_defaults_to_all(world):
+    # given a person who is program staff at program A and also an evaluator of the network
+    user = UserFactory()
+    Membership.objects.create(user=user, network=world.network, role=Role.PROGRAM_STAFF, program=world.program_a)
+    Membership.objects.create(user=user, network=world.network, role=Role.EVALUATOR)
+    programs = Program.objects.all()
+    # then by default every membership counts (the evaluator browses the network's programs)...
+    assert set(access.visible(user, "program.view", programs)) == {world.program_a, world.program_b}
+    # ...and without the evaluator membership only program A is reached, through the staff membership
+    assert set(access.visible(user, "program.view", programs, exclude_roles={Role.EVALUATOR})) == {world.program_a}
+    both = {Role.EVALUATOR, Role.PROGRAM_STAFF}
+    assert access.visible(user, "program.view", programs, exclude_roles=both).count() == 0
