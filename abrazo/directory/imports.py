@@ -52,6 +52,7 @@ from abrazo.accounts.models import Membership, Role, User
 from abrazo.audit import services as audit
 from abrazo.audit.models import Action
 from abrazo.core import crypto, tabular
+from abrazo.core.storable_text import refused_character, without_refused
 from abrazo.directory.models import (
     AgeGroup,
     Agency,
@@ -374,10 +375,19 @@ class _Checker:
             ) % {"columns": ", ".join(missing)})
         if self.errors:
             return False
-        self.rows = [
-            (line, {mapping[name]: value.strip() for name, value in row.items() if name in mapping})
-            for line, row in self.table
-        ]
+        self.rows = []
+        for line, row in self.table:
+            values = {mapping[name]: value.strip() for name, value in row.items() if name in mapping}
+            # A character PostgreSQL cannot store (NUL...) is a row error on every database, not a database
+            # error at the write on PostgreSQL only; the row is left out of the plan (the file is refused anyway).
+            refused = [(column, value, character) for column, value in values.items()
+                       if value and (character := refused_character(value))]
+            for column, value, character in refused:
+                self.error(line, column, without_refused(value), _(
+                    "This cell holds a control character (%(character)s) that cannot be stored; remove it."
+                ) % {"character": character})
+            if not refused:
+                self.rows.append((line, values))
         return True
 
     # Cell parsers: each records its own error and returns None for a bad value.

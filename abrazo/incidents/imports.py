@@ -39,6 +39,7 @@ from abrazo.accounts import access
 from abrazo.audit import services as audit
 from abrazo.audit.models import Action
 from abrazo.core import crypto, tabular
+from abrazo.core.storable_text import refused_character, without_refused
 from abrazo.directory.models import Classroom, Language, Program
 from abrazo.equity import rollup
 from abrazo.incidents import birs
@@ -333,6 +334,11 @@ def _language_table() -> dict[str, str]:
     return table
 
 
+def _unstorable_message(character: str) -> str:
+    return _("This cell holds a control character (%(character)s) that cannot be stored; remove it.") % {
+        "character": character}
+
+
 def _shown(value: str) -> str:
     return value if len(value) <= MAX_SHOWN_VALUE else value[: MAX_SHOWN_VALUE - 1] + "…"
 
@@ -363,6 +369,13 @@ class _Checker:
                 % {"columns": ", ".join(missing)},
             )
         return bool(missing)
+
+    def unstorable(self, line: int, row: dict[str, str]) -> None:
+        """A row error for each cell holding a character PostgreSQL refuses (NUL...), before any other check, so
+        that it is a row error with its line and column on every database, never a database error at COPY."""
+        for column, value in row.items():
+            if value and (character := refused_character(value)):
+                self.error(line, column, without_refused(value), _unstorable_message(character))
 
     def _program_table(self) -> dict[str, Program | None]:
         """Programs the importer may import into, by id and by license number (None: the number is shared)."""
@@ -430,7 +443,8 @@ def _program_key(text: str) -> str:
 
 def _children_named(programs: Iterable[Program], codes: Iterable[str]) -> models.QuerySet[Child]:
     """The stored children of these programs whose codes the file names, ignoring case, with their enrolments."""
-    wanted = {code.strip().lower() for code in codes} - {""}
+    # A code PostgreSQL cannot store (NUL...) is a row error (_Checker.unstorable), and cannot be a query parameter.
+    wanted = {code.strip().lower() for code in codes if not refused_character(code)} - {""}
     return (
         Child.objects.annotate(code_key=Lower("code"))
         .filter(program__in=list(programs), code_key__in=wanted)
@@ -488,6 +502,7 @@ def _roster_plan(*, user: Any, program: Program, table: tabular.Table, lock: boo
 
     for line, row in table:
         errors_before = len(check.errors)
+        check.unstorable(line, row)
         row_program = check.program_of(line, row)
         code = row.get(code_column, "").strip()
         if not code:
@@ -834,7 +849,7 @@ def _incident_plan(*, user: Any, program: Program, table: tabular.Table, lock: b
         (child.program_id, child.code.lower()): child
         for child in _children_named(programs, (row.get("child_id", "") for row in table.rows))
     }
-    ids = {row.get("incident_id", "").strip() for row in table.rows} - {""}
+    ids = {value for row in table.rows if not refused_character(value := row.get("incident_id", "").strip())} - {""}
     stored = Incident.objects.filter(program__in=programs, external_id__in=ids).select_related("exclusion")
     if lock:
         stored = stored.select_for_update(of=("self",))
@@ -843,6 +858,7 @@ def _incident_plan(*, user: Any, program: Program, table: tabular.Table, lock: b
 
     for line, row in table:
         errors_before = len(check.errors)
+        check.unstorable(line, row)
         row_program = check.program_of(line, row)
         external_id = row.get("incident_id", "").strip()
         if not external_id:
