@@ -15,7 +15,7 @@ import datetime as dt
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 from uuid import UUID
@@ -274,20 +274,31 @@ def _queue(plan: ExportPlan, *, rows: int) -> ExportFile:
     return export
 
 
-def export_build(*, export_id: str) -> ExportFile | None:
+def export_build(
+    *, export_id: str, notify: Callable[[ExportFile], None] | None = None
+) -> ExportFile | None:
     """Write a queued export's file (run by the task queue). The owner's permissions are checked again: a
-    person who lost them while the file waited gets a failed export, not the file."""
-    export = ExportFile.objects.select_related("owner").filter(pk=export_id, status=ExportStatus.QUEUED).first()
-    if export is None:
+    person who lost them while the file waited gets a failed export, not the file.
+
+    Safe to run twice for one export (a task queue may deliver a task again): only the run whose conditional
+    UPDATE moves it from queued to running builds it, and only the run that then moves it from running to
+    ready/failed calls `notify` (the owner's email). Any other run returns None and does nothing."""
+    claimed = ExportFile.objects.filter(pk=export_id, status=ExportStatus.QUEUED).update(
+        status=ExportStatus.RUNNING, updated_at=timezone.now())
+    if not claimed:
         return None
-    ExportFile.objects.filter(pk=export.pk).update(status=ExportStatus.RUNNING)
+    export = ExportFile.objects.select_related("owner").get(pk=export_id)
+    return _build_claimed(export, notify)
+
+
+def _build_claimed(export: ExportFile, notify: Callable[[ExportFile], None] | None) -> ExportFile | None:
     try:
         plan = export_plan(user=export.owner, kind_key=export.kind, file_format=export.file_format,
                            filters=export.filters)
         if plan.deidentified != export.deidentified:
             raise Http404
     except Http404:
-        return _finish(export, status=ExportStatus.FAILED, error="permission")
+        return _finish(export, status=ExportStatus.FAILED, error="permission", notify=notify)
     storage = export.file.storage
     # The file is written beside its final place (same file system, so saving it is a rename-sized copy); exports
     # are kept in a FileSystemStorage (models.ExportStorage), anything else gets the system's temporary folder.
@@ -300,18 +311,30 @@ def export_build(*, export_id: str) -> ExportFile | None:
         with open(path, "rb") as written:
             export.file.save(f"x.{export.file_format}", File(written), save=False)
         export.row_count, export.size_bytes = rows, export.file.size
-        return _finish(export, status=ExportStatus.READY)
+        return _finish(export, status=ExportStatus.READY, notify=notify)
     except Exception:
-        _finish(export, status=ExportStatus.FAILED, error="error")
+        _finish(export, status=ExportStatus.FAILED, error="error", notify=notify)
         raise
     finally:
         if os.path.exists(path):
             os.remove(path)
 
 
-def _finish(export: ExportFile, *, status: str, error: str = "") -> ExportFile:
-    export.status, export.error, export.finished_at = status, error, timezone.now()
-    export.save(update_fields=["status", "error", "finished_at", "row_count", "size_bytes", "file", "updated_at"])
+def _finish(
+    export: ExportFile, *, status: str, error: str = "", notify: Callable[[ExportFile], None] | None = None
+) -> ExportFile | None:
+    """Move a running export to its final status; notify, and return it, only if this call moved it (a
+    conditional UPDATE: of two runs of one export, one only finishes it)."""
+    now = timezone.now()
+    export.status, export.error, export.finished_at, export.updated_at = status, error, now, now
+    moved = ExportFile.objects.filter(pk=export.pk, status=ExportStatus.RUNNING).update(
+        status=status, error=error, finished_at=now, row_count=export.row_count, size_bytes=export.size_bytes,
+        file=export.file.name or "", updated_at=now,
+    )
+    if not moved:
+        return None
+    if notify is not None:
+        notify(export)
     return export
 
 

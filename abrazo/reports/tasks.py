@@ -40,13 +40,10 @@ def send_ready_email(export: ExportFile) -> None:
 
 @task()
 def build_export(export_id: str) -> None:
-    """Write a queued export's file, then email its owner."""
-    try:
-        export_service.export_build(export_id=export_id)
-    finally:  # a failure is told too, so nobody waits for a file that will not come
-        finished = ExportFile.objects.select_related("owner").filter(pk=export_id).first()
-        if finished is not None and finished.status in (ExportStatus.READY, ExportStatus.FAILED):
-            send_ready_email(finished)
+    """Write a queued export's file, then email its owner (a failure is told too, so nobody waits for a file that
+    will not come). Idempotent: a second delivery of the task builds nothing and sends no second email, since
+    export_build calls `notify` only in the run that moved the export to ready or failed."""
+    export_service.export_build(export_id=export_id, notify=send_ready_email)
 
 
 @task()
