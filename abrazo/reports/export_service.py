@@ -194,14 +194,34 @@ def write_file(plan: ExportPlan, target: str) -> int:
     """Write the whole export to the file `target`; return the data rows written."""
     if plan.file_format == ExportFormat.XLSX:
         return write_xlsx(plan, target)
-    lines = 0
+    records = CsvRecordCounter()
     with open(target, "wb") as out:
         for chunk in csv_chunks(plan):
-            lines += chunk.count(b"\n")
+            records.feed(chunk)
             out.write(chunk)
-    # Every record ends with one LF; an LF inside a quoted cell would be counted too, so the count is exact
-    # only for rows without line breaks in cells (the identified kinds have no free text).
-    return max(lines - 1, 0)
+    return max(records.count - 1, 0)  # less the header
+
+
+class CsvRecordCounter:
+    """Counts the records of a CSV stream fed in chunks as they are written: a record ends with an LF outside
+    quotes; an LF inside a quoted cell (a note, an address on two lines) is part of the cell.
+
+    One counter for both paths (COPY's output and csv.writer's), counting what is actually in the file: a
+    COUNT(*) run beforehand would cost a second pass over the scoped query and could disagree with the rows
+    written if rows were added between the two statements. Both writers quote with '"' and double a '"' inside
+    a cell, so splitting on '"' alternates between unquoted and quoted stretches ('""' leaves the state as it
+    was); the line breaks are counted in the unquoted stretches only, with bytes.split/count (C speed)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._quoted = False  # inside a quoted cell at the end of the last chunk
+
+    def feed(self, chunk: bytes) -> None:
+        parts = chunk.split(b'"')
+        first_unquoted = 1 if self._quoted else 0
+        self.count += sum(part.count(b"\n") for part in parts[first_unquoted::2])
+        if len(parts) % 2 == 0:  # an odd number of quotes in the chunk flips the state
+            self._quoted = not self._quoted
 
 
 def _filename(plan: ExportPlan) -> str:
