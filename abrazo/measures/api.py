@@ -60,10 +60,12 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def scores_of(administration: Administration) -> list[dict[str, Any]]:
-    """The stored scores as a list in key order, each value typed (the JSON column is not trusted blindly)."""
+def scores_of(administration: Administration | dict[str, Any]) -> list[dict[str, Any]]:
+    """The stored scores as a list in key order, each value typed (the JSON column is not trusted blindly).
+    `administration` is an Administration or a `.values()` row holding "scores" (the list's)."""
+    stored_scores = administration["scores"] if isinstance(administration, dict) else administration.scores
     rows = []
-    for key, stored in sorted((administration.scores or {}).items()):
+    for key, stored in sorted((stored_scores or {}).items()):
         stored = stored if isinstance(stored, dict) else {}
         rows.append({
             "key": str(key), "raw": _number(stored.get("raw")), "band": _text(stored.get("band")),
@@ -91,12 +93,15 @@ class AdministrationOutputSerializer(FastSerializer):
     source = serializers.CharField()
     scores = serializers.SerializerMethodField()
 
-    def get_child_code(self, administration: Administration) -> str | None:
+    def get_child_code(self, administration: Administration | dict[str, Any]) -> str | None:
+        # The list reads `.values()` dicts (AdministrationList.list_values); the detail an Administration.
+        if isinstance(administration, dict):
+            return administration["child__code"] if administration["child_id"] else None  # type: ignore[no-any-return]
         return administration.child.code if administration.child_id else None
 
     # scores_of already gives each entry the typed shape ScoreSerializer documents: no second pass per score.
     @extend_schema_field(ScoreSerializer(many=True))
-    def get_scores(self, administration: Administration) -> list[dict[str, Any]]:
+    def get_scores(self, administration: Administration | dict[str, Any]) -> list[dict[str, Any]]:
         return scores_of(administration)
 
 
@@ -132,6 +137,13 @@ class AdministrationList(ScopedListView):
     permission = MEASURE_VIEW
     filter_serializer_class = AdministrationFilterSerializer
     serializer_class = AdministrationOutputSerializer
+    # The page as dicts rather than 500 Administration, Instrument and Child instances (whose garbage made the
+    # p95): the columns AdministrationOutputSerializer reads (scores, not answers).
+    list_values = (
+        "id", "instrument_id", "instrument__key", "instrument__name_en", "episode_id", "program_id", "child_id",
+        "child__code", "respondent_role", "timepoint", "status", "due_on", "completed_on", "language", "source",
+        "scores",
+    )
 
     def get_scoped_queryset(self, filters: dict[str, Any]) -> QuerySet[Administration]:
         return administration_queryset(user=self.request.user, filters=filters)
