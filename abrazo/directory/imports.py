@@ -380,10 +380,10 @@ class _Checker:
             values = {mapping[name]: value.strip() for name, value in row.items() if name in mapping}
             # A character PostgreSQL cannot store (NUL...) is a row error on every database, not a database
             # error at the write on PostgreSQL only; the row is left out of the plan (the file is refused anyway).
-            refused = [(column, value, character) for column, value in values.items()
+            refused = [(column_name, value, character) for column_name, value in values.items()
                        if value and (character := refused_character(value))]
-            for column, value, character in refused:
-                self.error(line, column, without_refused(value), _(
+            for column_name, value, character in refused:
+                self.error(line, column_name, without_refused(value), _(
                     "This cell holds a control character (%(character)s) that cannot be stored; remove it."
                 ) % {"character": character})
             if not refused:
