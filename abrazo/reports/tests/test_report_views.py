@@ -309,3 +309,30 @@ def test_every_role_gets_what_the_permission_matrix_predicts(client: Any, world:
     assert client.get("/reports/print/").status_code == 200
     assert client.get("/reports/pdf/").status_code == downloads
     assert client.get("/reports/download/").status_code == downloads
+
+
+@pytest.mark.parametrize("file_format, magic", [("csv", b"\xef\xbb\xbf"), ("xlsx", b"PK")])
+def test_the_equity_summary_downloads_through_the_equity_export(client: Any, busy: Any, file_format: str,
+                                                                magic: bytes) -> None:
+    # given the report of the network for last fiscal year, opened by the administrator
+    client.force_login(busy.people["network_admin"])
+    page = client.get(URL, {"period": "last_fiscal_year", "scope": f"network:{busy.network.pk}"})
+    assert page.status_code == 200
+    # when she follows the equity summary's download link
+    links = re.findall(r'href="(/equity/export/\?[^"]+)"', page.content.decode())
+    wanted = [link.replace("&amp;", "&") for link in links if link.endswith(f"format={file_format}")]
+    assert len(wanted) == 1
+    period = last_fiscal_year()
+    assert f"start={period.start.isoformat()}" in wanted[0] and f"end={period.end.isoformat()}" in wanted[0]
+    response = client.get(wanted[0])
+    # then the equity dashboard's own export answers with that table for the report's period, audited as an export
+    assert response.status_code == 200 and response.content.startswith(magic)
+    assert AccessEvent.objects.filter(user_id=busy.people["network_admin"].pk, action=Action.EXPORT).exists()
+
+
+def test_no_equity_download_link_without_the_export_permission(client: Any, busy: Any) -> None:
+    # given a consultant (her own report, no export.download)
+    client.force_login(busy.people["consultant"])
+    page = client.get(URL, {"period": "last_fiscal_year"})
+    # then no download link of any kind is offered
+    assert page.status_code == 200 and b"/equity/export/" not in page.content
