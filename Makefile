@@ -8,7 +8,7 @@ ABRAZO := $(BIN)/abrazo
 STAMP := $(VENV)/.installed-stamp
 DEMO_MFA_CODE ?= 000000
 
-.PHONY: install demo serve test test-fast test-browser lint messages makemessages bench clean-demo
+.PHONY: install demo serve test test-fast test-browser lint messages makemessages bench clean-demo audit-deps
 
 install: $(STAMP)
 
@@ -64,6 +64,11 @@ lint: install
 	$(BIN)/ruff check .
 	ABRAZO_ENV=test $(BIN)/mypy $(MYPY_TARGETS)
 	ABRAZO_ENV=test $(ABRAZO) makemigrations --check --dry-run
+
+# Known vulnerabilities in the locked requirements (pip-audit): fails on any; warns loudly, without failing,
+# when the vulnerability service cannot be reached (ABRAZO_AUDIT_STRICT=1 fails then too). See tools/audit_deps.py.
+audit-deps: install
+	$(BIN)/python tools/audit_deps.py requirements/base.txt requirements/dev.txt
 
 bench: install
 	$(BIN)/python bench/list_page.py
