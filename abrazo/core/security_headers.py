@@ -8,6 +8,11 @@
 - Permissions-Policy: the browser features Abrazo never uses are switched off for every page and frame
   (passkeys, which need publickey-credentials-*, keep their default, this site only).
 - Cross-Origin-Resource-Policy: other sites may not embed our responses (files, images) in theirs.
+- Cache-Control: every response to a signed-in person (or to a program presenting an API token) is
+  "private, no-store" unless its view chose a policy itself. Lists, dashboards and search results carry
+  children's names as much as their own pages do, so the rule is keyed on who asked, not on which page: a new
+  page is covered without anyone remembering to mark it, and no shared computer's browser cache, history
+  snapshot or proxy keeps a copy. Public pages (the site, the library) stay cacheable.
 
 X-Frame-Options, X-Content-Type-Options, Referrer-Policy, Cross-Origin-Opener-Policy and, in production, HSTS
 come from Django's own settings (settings.py, "Security"). A view that needs a different policy sets the header
@@ -29,7 +34,7 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "font-src 'self'",
     "connect-src 'self'",
     "object-src 'none'",
-    "base-uri 'self'",
+    "base-uri 'none'",  # no page uses <base>; an injected one could not redirect relative links elsewhere
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
@@ -58,7 +63,16 @@ class SecurityHeadersMiddleware:
             if name == "Content-Security-Policy" and _debug_error_page(response):
                 continue
             response.headers.setdefault(name, value)
+        if "Cache-Control" not in response.headers and _personal(request):
+            response.headers["Cache-Control"] = "private, no-store"
         return response
+
+
+def _personal(request: HttpRequest) -> bool:
+    """Whether the answer was made for someone signed in. `request.user` is set by the authentication
+    middleware, which runs inside this one; static files answered by WhiteNoise never reach it."""
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated) or "HTTP_AUTHORIZATION" in request.META
 
 
 def _debug_error_page(response: HttpResponse) -> bool:

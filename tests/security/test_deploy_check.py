@@ -32,8 +32,15 @@ def test_the_deploy_check_fails_on_a_single_warning(tmp_path: Path) -> None:
 def test_production_turns_on_the_transport_and_cookie_protections(tmp_path: Path) -> None:
     # given the production environment, when its settings are computed
     values = settings_in(
-        production_env(tmp_path), "DEBUG", "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
-        "SESSION_COOKIE_HTTPONLY", "SECURE_HSTS_SECONDS", "SECURE_CONTENT_TYPE_NOSNIFF", "SESSION_COOKIE_NAME",
+        production_env(tmp_path),
+        "DEBUG",
+        "SECURE_SSL_REDIRECT",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SESSION_COOKIE_HTTPONLY",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_CONTENT_TYPE_NOSNIFF",
+        "SESSION_COOKIE_NAME",
     )
     # then HTTPS only, secure and script-proof cookies, a year of HSTS, and the __Host- cookie prefix
     assert values["DEBUG"] is False
