@@ -251,3 +251,46 @@ def test_a_recovery_code_works_once(world):
     # while another unused recovery code still works
     assert submit_code(second, codes[1])["Location"] == reverse("core:home")
     assert codes[0] not in RecoveryCodes(Authenticator.objects.get(user=user, type="recovery_codes")).get_unused_codes()
+
+
+def test_an_expired_code_is_refused(world):
+    # given a coordinator past the password step, and the clock 5 s into a TOTP step
+    user = world.people["regional_coordinator"]
+    period = mfa_settings.TOTP_PERIOD
+    now = float((int(time.time()) // period) * period + 5)
+    client = Client()
+    sign_in_with_password(client, user)
+    totp = pyotp.TOTP(TOTP_SECRET)
+    with mock.patch("time.time", return_value=now):
+        # when they type a code that was never used but belongs to a step two or three periods ago
+        for steps_ago in (2, 3):
+            expired = totp.at(now - steps_ago * period)
+            if expired in {totp.at(now + step * period) for step in (-1, 0, 1)}:
+                continue  # the same six digits happen to be valid now; nothing to prove with them
+            response = submit_code(client, expired)
+            # then it is refused and they stay signed out
+            assert response.status_code == 200, steps_ago
+            assert response.context["form"].errors["code"]
+            assert not is_signed_in(client)
+        # while the code of one period ago (the tolerance for a slow phone clock) still works
+        accepted = submit_code(client, totp.at(now - period))
+    assert accepted["Location"] == reverse("core:home")
+    assert is_signed_in(client)
+
+
+def test_a_code_from_two_periods_ahead_is_refused(world):
+    # given a coordinator past the password step
+    user = world.people["regional_coordinator"]
+    period = mfa_settings.TOTP_PERIOD
+    now = float((int(time.time()) // period) * period + 5)
+    client = Client()
+    sign_in_with_password(client, user)
+    totp = pyotp.TOTP(TOTP_SECRET)
+    future = totp.at(now + 2 * period)
+    # when they type the code a phone two periods fast would show (unless those digits happen to be valid now)
+    with mock.patch("time.time", return_value=now):
+        if future not in {totp.at(now + step * period) for step in (-1, 0, 1)}:
+            response = submit_code(client, future)
+            # then it is refused
+            assert response.status_code == 200
+            assert not is_signed_in(client)

@@ -154,3 +154,47 @@ def test_the_last_seen_stamp_is_refreshed_at_most_once_a_minute(world):
     open_home_at(client, start + timedelta(minutes=7))
     assert client.session[SESSION_SEEN_KEY] != seen
     assert open_home_at(client, start + timedelta(minutes=36)).status_code == 200
+
+
+PASSWORD = "correct horse battery staple"  # the factories' password
+NEW_PASSWORD = "lantern orbit maple quietly river"
+
+
+def test_changing_the_password_ends_the_other_sessions_and_keeps_this_one(world):
+    # given a coordinator signed in on a laptop and on a phone
+    user = world.people["regional_coordinator"]
+    laptop = signed_in_client(user)
+    phone = signed_in_client(user)
+    phone_session = phone.session.session_key
+    assert phone.get(HOME).status_code == 200
+    # when they change their password on the laptop
+    changed = laptop.post(
+        reverse("account_change_password"),
+        {"oldpassword": PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    assert changed.status_code == 302
+    # then the phone is signed out (its session is gone from the server too) and the laptop is not
+    assert sent_to_sign_in(phone.get(HOME))
+    assert not Session.objects.filter(session_key=phone_session).exists()
+    assert laptop.get(HOME).status_code == 200
+    assert UserSession.objects.filter(user=user).count() == 1
+
+
+def test_resetting_a_forgotten_password_ends_every_session(world):
+    # given a consultant still signed in on a shared computer
+    from django.core import mail
+
+    user = world.people["consultant"]
+    shared = signed_in_client(user)
+    shared_session = shared.session.session_key
+    assert shared.get(HOME).status_code == 200
+    # when they reset their password from the emailed link on another device
+    other = Client()
+    other.post(reverse("account_reset_password"), {"email": user.email})
+    link = next(word for word in mail.outbox[-1].body.split() if "/accounts/password/reset/key/" in word)
+    form_page = other.get(link[link.index("/accounts/"):], follow=True)
+    set_url = form_page.redirect_chain[-1][0]
+    assert other.post(set_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}).status_code == 302
+    # then the shared computer's session no longer opens anything, and it is gone from the server
+    assert sent_to_sign_in(shared.get(HOME))
+    assert not Session.objects.filter(session_key=shared_session).exists()
