@@ -98,6 +98,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "abrazo.core.security_headers.SecurityHeadersMiddleware",
+    "abrazo.core.unavailable.DatabaseUnavailableMiddleware",  # a database outage: a clean 503 page
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "abrazo.accounts.middleware.SessionLifetimeMiddleware",
@@ -165,6 +166,13 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 10},
     }
 }
+if os.environ.get("CACHE_URL"):
+    # A remote cache (needs redis-py) with the database cache behind it: throttling holds while it is down
+    # (abrazo/core/cache.py).
+    CACHES["default"] = {"BACKEND": "abrazo.core.cache.FallbackCache", "OPTIONS": {
+        "PRIMARY": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_URL"]},
+        "FALLBACK": CACHES["default"],
+    }}
 
 # --- Accounts ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

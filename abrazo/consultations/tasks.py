@@ -8,10 +8,12 @@ preferred language. Mail never carries note text or a child's code: only what th
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
 from django_tasks import task
+
+from abrazo.core.mail import deliver
 
 
 def _site_url() -> str:
@@ -22,7 +24,7 @@ def _send(*, template: str, context: dict[str, object], to: str, language: str) 
     with translation.override(language or settings.LANGUAGE_CODE):
         subject = render_to_string(f"consultations/email/{template}_subject.txt", context).strip()
         body = render_to_string(f"consultations/email/{template}_body.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+    deliver(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to]))
 
 
 @task()

@@ -4,6 +4,8 @@ import uuid
 
 from django.db import models
 
+from abrazo.core.crypto import EncryptedTextField
+
 
 class BaseModel(models.Model):
     """UUID primary key (ids in URLs reveal nothing about volumes) and creation/update stamps."""
@@ -41,3 +43,25 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"
+
+
+class OutgoingMail(models.Model):
+    """An email the mail server could not take when it was sent, kept until it can (core/mail.py).
+
+    The whole message is one encrypted JSON value: recipients, subject and body can name a person or carry a
+    survey or certificate link, so a dump of this table reveals nothing. The row is deleted once the message
+    is delivered; only the attempt count and the error's class name are kept in the clear."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    message = EncryptedTextField()
+    attempts = models.PositiveIntegerField(default=1)
+    next_attempt_at = models.DateTimeField(db_index=True)
+    last_error = models.CharField(max_length=100, blank=True)
+    gave_up = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["next_attempt_at"]
+
+    def __str__(self) -> str:
+        return f"outgoing mail {self.pk} ({self.attempts} attempts)"

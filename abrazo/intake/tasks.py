@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django_tasks import task
 
+from abrazo.core.mail import deliver
 from abrazo.intake.models import Request
 
 
@@ -30,10 +31,10 @@ def _send(request: Request, template: str, **context: object) -> None:
         body = render_to_string(f"intake/email/{template}_body.txt", context)
     # Replies go to the network's own inbox, not to the no-reply sender.
     reply_to = [request.network.contact_email] if request.network.contact_email else None
-    EmailMessage(
+    deliver(EmailMessage(
         subject, body, settings.DEFAULT_FROM_EMAIL, [request.requester_email], reply_to=reply_to,
         headers={"Content-Language": language},
-    ).send()
+    ))
 
 
 def _request(request_id: str) -> Request | None:

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 from django_tasks import task
 
+from abrazo.core.mail import deliver
 from abrazo.library.models import Resource
 from abrazo.library.plan_tasks import resource_link
 
@@ -46,10 +47,10 @@ def _send(resource: Resource, template: str, **context: Any) -> None:
         body = render_to_string(f"library/email/{template}_body.txt", context)
     # Replies go to the network's own inbox, not to the no-reply sender.
     reply_to = [resource.network.contact_email] if resource.network.contact_email else None
-    EmailMessage(
+    deliver(EmailMessage(
         subject, body, settings.DEFAULT_FROM_EMAIL, [resource.suggested_by_email], reply_to=reply_to,
         headers={"Content-Language": language},
-    ).send()
+    ))
 
 
 def _suggestion(resource_id: str) -> Resource | None:

@@ -16,6 +16,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django_tasks import task
 
+from abrazo.core.mail import deliver
+
 
 def resource_link(path: str, language: str) -> str:
     """The absolute address of a public page, asking for it in the reader's language."""
@@ -62,4 +64,4 @@ def send_resource_share(share_id: str) -> None:
         body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[share.recipient_email],
         headers={"Content-Language": share.language},
     )
-    message.send()
+    deliver(message)

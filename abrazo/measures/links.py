@@ -33,6 +33,7 @@ from abrazo.accounts import access
 from abrazo.audit import services as audit
 from abrazo.audit.models import Action, Outcome
 from abrazo.core import crypto
+from abrazo.core.mail import deliver
 from abrazo.core.ratelimit import rate_limit_hit
 from abrazo.measures import administrations
 from abrazo.measures.models import (
@@ -276,10 +277,10 @@ def send_survey_link(link_id: str, sealed_token: str) -> None:
         body = render_to_string("measures/links/email/survey_link_body.txt", context)
     network = link.administration.network
     reply_to = [network.contact_email] if getattr(network, "contact_email", "") else None
-    EmailMessage(
+    deliver(EmailMessage(
         subject, body, settings.DEFAULT_FROM_EMAIL, [link.sent_to], reply_to=reply_to,
         headers={"Content-Language": link.language},
-    ).send()
+    ))
 
 
 # --- Public side (no account) ---------------------------------------------------------------------

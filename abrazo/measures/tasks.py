@@ -9,11 +9,13 @@ child's code.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django_tasks import task
+
+from abrazo.core.mail import deliver
 
 
 def _site_url() -> str:
@@ -42,4 +44,4 @@ def send_administration_reminder(administration_id: str) -> None:
         }
         subject = render_to_string("measures/administrations/email/reminder_subject.txt", context).strip()
         body = render_to_string("measures/administrations/email/reminder_body.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    deliver(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 from django_tasks import task
 
+from abrazo.core.mail import deliver
 from abrazo.reports import export_service
 from abrazo.reports.models import ExportFile, ExportStatus
 
@@ -34,8 +35,8 @@ def send_ready_email(export: ExportFile) -> None:
                    "ready": export.status == ExportStatus.READY}
         subject = render_to_string("exports/email/ready_subject.txt", context).strip()
         body = render_to_string("exports/email/ready_body.txt", context)
-    EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [export.owner.email],
-                 headers={"Content-Language": language}).send()
+    deliver(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [export.owner.email],
+                         headers={"Content-Language": language}))
 
 
 @task()

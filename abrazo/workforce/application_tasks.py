@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django_tasks import task
 
+from abrazo.core.mail import deliver
 from abrazo.workforce.models import Application, ApplicationStatus
 
 TEMPLATES = "workforce/applications/email"
@@ -44,10 +45,10 @@ def _send(application: Application, template: str) -> None:
     # Replies go to the network's own inbox, not to the no-reply sender.
     network = cohort.network
     reply_to = [network.contact_email] if network.contact_email else None
-    EmailMessage(
+    deliver(EmailMessage(
         subject, body, settings.DEFAULT_FROM_EMAIL, [application.email], reply_to=reply_to,
         headers={"Content-Language": language},
-    ).send()
+    ))
 
 
 @task()

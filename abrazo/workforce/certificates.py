@@ -39,6 +39,7 @@ from django_tasks import task
 from abrazo.audit import services as audit
 from abrazo.audit.models import Action, Outcome
 from abrazo.core import crypto
+from abrazo.core.mail import deliver
 from abrazo.workforce.models import Participant, ParticipantStatus
 
 TOKEN_BYTES = 32  # 256 bits: a link cannot be guessed
@@ -318,5 +319,5 @@ def send_certificate_link(participant_id: str, sealed_token: str) -> None:
         subject = render_to_string("workforce/certificates/email/certificate_subject.txt", context).strip()
         body = render_to_string("workforce/certificates/email/certificate_body.txt", context)
     reply_to = [network.contact_email] if network.contact_email else None
-    EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [participant.email], reply_to=reply_to,
-                 headers={"Content-Language": language}).send()
+    deliver(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [participant.email], reply_to=reply_to,
+                         headers={"Content-Language": language}))
