@@ -349,11 +349,20 @@ ABRAZO_LINK_CHECK_ALLOW_PRIVATE = env_bool("ABRAZO_LINK_CHECK_ALLOW_PRIVATE", Fa
 # The network whose public site "/" shows (a slug); empty: the first network by name (a deployment usually has one).
 ABRAZO_SITE_NETWORK = os.environ.get("ABRAZO_SITE_NETWORK", "")
 
+# One line per event (abrazo.core.logging.SafeFormatter escapes control characters, so a value from a request
+# cannot forge a line); Django's own loggers, the development server's included, write through the same handler.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "safe": {"()": "abrazo.core.logging.SafeFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "safe"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # --- REST API v1 (abrazo.api, issue 8): owned by the API; see docs/api.md -------------------------------------
