@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("audit/", include("abrazo.audit.urls")),
+    path("access/", include("abrazo.audit.break_glass_urls")),  # emergency ("break glass") access
     path("directory/", include("abrazo.directory.urls")),
     path("requests/", include("abrazo.intake.urls")),
     path("matching/", include("abrazo.matching.urls")),

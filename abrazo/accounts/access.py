@@ -245,6 +245,21 @@ POLICY: dict[str, dict[Role, Scope]] = {
     },
     "audit.view": {ADMIN: Scope.NETWORK},
     "admin_site.use": {ADMIN: Scope.NETWORK},
+    # --- Break glass (issue 9) -----------------------------------------------------------------------
+    # Opening one record of the network outside one's scope in an emergency, with a written reason, for a short
+    # time (audit/break_glass_services.py). Supervisors only: they oversee clinical work and may have to step in
+    # for an absent colleague's consultant. Administrators already reach the whole network; coordinators reach
+    # their region and send what lies outside it to that region's coordinator or the administrator.
+    "breakglass.open": {SUPERVISOR: Scope.NETWORK},
+    # Reviewing the network's emergency accesses (the administrators, who are alerted to each one).
+    "breakglass.review": {ADMIN: Scope.NETWORK},
+}
+
+# Break glass: which kinds of record a grant can open, and the read permissions it adds for that one record
+# (only those the breaking role also holds on records in its own scope). Never a write permission.
+BREAK_GLASS_READS: dict[str, frozenset[str]] = {
+    "consultations.episode": frozenset({"episode.view", "episode.notes"}),
+    "incidents.incident": frozenset({"incident.view"}),
 }
 
 # model label -> {scope: lookup path from the model to the thing the scope names}.
@@ -268,6 +283,7 @@ SCOPE_PATHS: dict[str, dict[Scope, str]] = {
         Scope.SELF: "user_id", Scope.SUPERVISEES: "supervisor_id",
     },
     "audit.accessevent": {Scope.NETWORK: "network_id"},
+    "audit.breakglassgrant": {Scope.NETWORK: "network_id"},
     "directory.network": {Scope.NETWORK: "pk"},
     # A request's region is derived from its county when it arrives; `consultant` is set on assignment.
     "intake.request": {
@@ -414,7 +430,22 @@ def scope_q(
             continue
         piece = _scope_filter(user, membership, scope, paths)
         combined = piece if combined is None else combined | piece
+        # Break glass: an active emergency grant adds its one record, in this membership's network. It joins
+        # here, in the one door, so that the detail page, lists and counts agree about it (issue 9).
+        if permission in BREAK_GLASS_READS.get(_label(model), ()) and role in POLICY["breakglass.open"]:
+            emergency = _break_glass_filter(user, membership, model, paths)
+            combined = combined if emergency is None else combined | emergency
     return combined if combined is not None else NOTHING
+
+
+def _break_glass_filter(
+    user: Any, membership: Membership, model: type[models.Model], paths: dict[Scope, str]
+) -> Q | None:
+    """The records of `model` an active emergency grant opens to the user in the membership's network."""
+    from abrazo.audit.break_glass_selectors import active_grant_ids
+
+    ids = active_grant_ids(user, object_type=_label(model), network_id=membership.network_id)
+    return Q(pk__in=ids) & Q(**{paths[Scope.NETWORK]: membership.network_id}) if ids else None
 
 
 def visible(

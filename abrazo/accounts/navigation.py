@@ -56,6 +56,9 @@ NAVIGATION: list[tuple[Any, str, str | tuple[str, ...] | None]] = [
     (_("Library curation"), "library:curation-queue", "resource.curate"),
     (_("Site pages"), "site:page-list", "site.edit"),
     (_("Audit log"), "audit:event-list", "audit.view"),
+    # Break glass (issue 9): supervisors ask for emergency access; administrators review every one.
+    (_("Emergency access"), "access:emergency", "breakglass.open"),
+    (_("Emergency access review"), "audit:break-glass-list", "breakglass.review"),
 ]
 
 

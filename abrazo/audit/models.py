@@ -1,7 +1,14 @@
 """The ledger of who saw or changed records about people. Append-only."""
 
+from typing import Any
+
+from django.conf import settings
 from django.db import models
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
+
+from abrazo.core.models import BaseModel
 
 
 class Action(models.TextChoices):
@@ -15,6 +22,8 @@ class Action(models.TextChoices):
     LOGIN = "login", _("Signed in")
     LOGIN_FAILED = "login_failed", _("Failed sign-in")
     LOGOUT = "logout", _("Signed out")
+    # A supervisor opened a record outside their scope in an emergency (BreakGlassGrant).
+    BREAK_GLASS = "break_glass", _("Emergency access")
 
 
 class Outcome(models.TextChoices):
@@ -50,6 +59,13 @@ class AccessEvent(models.Model):
     object_ids = models.JSONField(_("returned ids"), default=list, blank=True)
     outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices, default=Outcome.ALLOWED)
     path = models.CharField(_("path"), max_length=300, blank=True)
+    # Emergency ("break glass") access: the grant's own event and every read of the granted record made while
+    # it lasted carry the grant's id, so a review finds them all; the grant's event also keeps the written
+    # reason here, where nobody can change it afterwards.
+    break_glass_grant_id = models.UUIDField(_("emergency access"), null=True, blank=True, db_index=True)
+    # Nullable on purpose: adding a NOT NULL column makes SQLite rebuild the table, which would drop the
+    # append-only trigger of migration 0002.
+    reason = models.TextField(_("reason given"), null=True, blank=True)  # noqa: DJ001
 
     objects = AccessEventQuerySet.as_manager()
 
@@ -67,3 +83,50 @@ class AccessEvent(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise ValueError("Audit events are append-only")
+
+
+class BreakGlassGrant(BaseModel):
+    """A supervisor's time-limited emergency access to one record outside their scope (issue 9).
+
+    It opens that one record, in the grant's network, for the read permissions in access.BREAK_GLASS_READS,
+    until `expires_at`. Unlike the ledger it is not append-only: a network administrator marks it reviewed.
+    What was granted, to whom and why is copied into the append-only ledger when the grant is made."""
+
+    network = models.ForeignKey("directory.Network", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="break_glass_grants", verbose_name=_("who")
+    )
+    role = models.CharField(_("role"), max_length=32)
+    object_type = models.CharField(_("kind of record"), max_length=64)
+    object_id = models.UUIDField(_("record"))
+    reason = models.TextField(_("reason"))
+    granted_at = models.DateTimeField(_("granted (UTC)"))
+    expires_at = models.DateTimeField(_("expires (UTC)"))
+    reviewed_at = models.DateTimeField(_("reviewed (UTC)"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    review_note = models.TextField(_("review note"), blank=True)
+
+    class Meta:
+        ordering = ["-granted_at", "id"]
+        indexes = [
+            # The grants a person holds now (read on their requests that touch episodes or incidents).
+            models.Index(fields=["user", "expires_at"], name="breakglass_user_expires"),
+            # The review list: a network's grants, unreviewed first, newest first.
+            models.Index(fields=["network", "reviewed_at", "-granted_at"], name="breakglass_review"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_type} {self.object_id} · {self.granted_at:%Y-%m-%d %H:%M}"
+
+
+@receiver(pre_save, sender=AccessEvent)
+def _mark_emergency_access(sender: type[AccessEvent], instance: AccessEvent, **kwargs: Any) -> None:
+    """Every event goes through here, however audit.services built it, so emergency access is marked in one
+    place: the grant's own event with its reason, and the reads made under it (break_glass_selectors)."""
+    if instance._state.adding:
+        from abrazo.audit.break_glass_selectors import mark_event
+
+        mark_event(instance)

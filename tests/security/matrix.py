@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from abrazo.accounts.access import Scope
 from abrazo.accounts.models import Role
+from abrazo.audit.tests import matrix_break_glass
 from abrazo.consultations.tests import group_matrix
 from abrazo.consultations.tests import matrix as episode_matrix
 from abrazo.directory.models import Agency, ConsultantProfile, Region
@@ -123,6 +124,9 @@ for _table in (roster_matrix, warning_matrix, equity_matrix, measures_matrix, *W
 # carry "{role}" (see inside_and_outside).
 URL_OBJECTS.update(matrix_exports.URL_OBJECTS)
 SCOPED_OBJECTS.update(matrix_exports.SCOPED_OBJECTS)
+# Emergency ("break glass") grants, reviewed by network administrators (issue 9).
+URL_OBJECTS.update(matrix_break_glass.URL_OBJECTS)
+SCOPED_OBJECTS.update(matrix_break_glass.SCOPED_OBJECTS)
 
 # URLs whose one argument is not a record but one of a fixed set of values (URL name -> the argument, its known
 # values, a value outside the set). The matrix opens each known value (the answer POLICY gives the role) and the
@@ -205,6 +209,7 @@ def build_matrix_world(world: Any) -> MatrixWorld:
     for table in (roster_matrix, warning_matrix, equity_matrix, measures_matrix, *WORKFORCE_TABLES, *LIBRARY_TABLES):
         objects.update(table.build_objects(objects))
     objects.update(matrix_exports.build_objects(objects, world.people))  # files are owned by people, not scopes
+    objects.update(matrix_break_glass.build_objects(objects))  # after the episodes the grants name
     return MatrixWorld(people=world.people, objects=objects)
 
 

@@ -91,6 +91,9 @@ CHECKED_AGAINST: dict[str, tuple[str, ...]] = {
     "equity.view_suppressed": ("directory.program",),
     "equity.export": ("directory.program",),
     "admin_site.use": (),  # a yes/no for the whole admin, never a record
+    # Break glass: the kinds of record a grant can open (access.BREAK_GLASS_READS), and the grants themselves.
+    "breakglass.open": ("consultations.episode", "incidents.incident"),
+    "breakglass.review": ("audit.breakglassgrant",),
 }
 
 
