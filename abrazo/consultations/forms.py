@@ -62,7 +62,7 @@ DEFAULT_ACTIVITY = {
 }
 
 
-class ContactForm(EpisodeForm):
+class ContactForm(CreateOnceMixin, EpisodeForm):
     """The quick log: everything has a sensible default so that a visit is logged in a few taps."""
 
     contact_date = forms.DateField(label=_("Date"), widget=DateInput())

@@ -248,10 +248,17 @@ def consent_record(
         consent.form_original_name = os.path.basename(form.name or "")[:200]
         # The extension comes from the content, so the stored name never carries the uploader's choice.
         consent.form.save(f"form{extension}", form, save=False)
-    consent.save()
-    _event(episode, EventKind.CONSENT, actor, expires_on=expires_on.isoformat() if expires_on else None,
-           with_form=bool(consent.form))
-    audit.record_change(user=actor, obj=consent, action=Action.CREATE)
+    try:
+        consent.save()
+        _event(episode, EventKind.CONSENT, actor, expires_on=expires_on.isoformat() if expires_on else None,
+               with_form=bool(consent.form))
+        audit.record_change(user=actor, obj=consent, action=Action.CREATE)
+    except BaseException:
+        # The file is written to storage at once, outside the transaction: if the record rolls back, the
+        # signed form (child data) would stay on disk with no row pointing to it. tests/security/test_fault_injection.py
+        if consent.form:
+            consent.form.delete(save=False)
+        raise
     return consent
 
 
@@ -357,10 +364,15 @@ def contact_log(
     topics: Iterable[str] = (),
     notes: str = "",
     minutes_in_classroom: int | None = None,
+    submission_key: UUID | None = None,
 ) -> Contact:
     """Log one visit or call. Unless split explicitly, an observation or modelling contact counts all
-    its minutes as classroom time and any other contact none, so the two kinds of time stay apart."""
+    its minutes as classroom time and any other contact none, so the two kinds of time stay apart.
+
+    The quick log is used on phones: a double tap or a retried POST carries the same submission key, and
+    the second raises AlreadySubmitted instead of logging the visit twice (tests/security/test_double_submit.py)."""
     _require_work(actor, episode)
+    claim_submission(owner=_submission_owner(actor), key=submission_key, model=Contact)
     episode = _lock(episode)
     _require_open(episode)
     if contact_date > timezone.localdate():
@@ -390,6 +402,7 @@ def contact_log(
     audit.record_change(user=actor, obj=contact, action=Action.CREATE)
     if episode.request_id is not None:
         _mark_first_contact(episode, contact_date)
+    remember_submission(owner=_submission_owner(actor), key=submission_key, obj=contact)
     return contact
 
 

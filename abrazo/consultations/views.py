@@ -68,6 +68,10 @@ def _run(request: HttpRequest, form: Any, save: Callable[[], Any], *, success: s
         return None
     try:
         save()
+    except AlreadySubmitted:
+        # A second submit of a create form (double tap, reload): the first one's record stands, nothing is added.
+        messages.info(request, _("This form had already been sent, so nothing was added twice."))
+        return redirect(episode.get_absolute_url())
     except (ValidationError, StaleEditError) as problem:
         form.add_error(None, problem.messages if isinstance(problem, ValidationError) else str(problem))
         return None
@@ -145,7 +149,7 @@ def contact_new(request: HttpRequest, pk: UUID) -> HttpResponse:
             actor=_actor(request), episode=episode, contact_date=data["contact_date"], minutes=data["minutes"],
             modality=data["modality"], activity_type=data["activity_type"], language=data["language"],
             participants=data["participants"], topics=data["topics"], notes=data["notes"],
-            minutes_in_classroom=data["minutes_in_classroom"],
+            minutes_in_classroom=data["minutes_in_classroom"], submission_key=form.submission_key_value(),
         )
 
     done = _run(request, form, save, success=_("Contact logged."), episode=episode)
