@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class RequestLedger:
+    """What the request has put in the ledger so far. A page often reads several things (a child, their
+    incidents and exclusions); the reads are gathered here and written as one event when the response is
+    ready, so the ledger holds one line per page seen, not one per query (see AuditContextMiddleware)."""
+
+    reads: list[dict[str, Any]] = field(default_factory=list)
+    written: int = 0  # events written straight away (changes, refusals, sign-ins)
 
 
 @dataclass(frozen=True)
 class RequestContext:
     ip_address: str | None
     path: str
+    ledger: RequestLedger = field(default_factory=RequestLedger)
 
 
 current_request: ContextVar[RequestContext | None] = ContextVar("abrazo_audit_request", default=None)

@@ -28,13 +28,47 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+REFUSALS = (403, 404)
+
+
 class AuditContextMiddleware:
+    """Stamps the request's audit events with its address and path, writes the reads a page made as one event,
+    and makes sure a refusal of a signed-in person leaves one event even when the view said nothing: a 404
+    from a plain get_object_or_404 is as much a refusal as one from access.get_or_404."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = current_request.set(RequestContext(ip_address=client_ip(request), path=request.path[:300]))
+        ctx = RequestContext(ip_address=client_ip(request), path=request.path[:300])
+        token = current_request.set(ctx)
+        response: HttpResponse | None = None
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
+            return response
         finally:
-            current_request.reset(token)
+            try:
+                self._finish(request, ctx, response)
+            finally:
+                current_request.reset(token)
+
+    @staticmethod
+    def _finish(request: HttpRequest, ctx: RequestContext, response: HttpResponse | None) -> None:
+        from abrazo.audit import services as audit
+
+        audit.write_request_reads(ctx)
+        user = getattr(request, "user", None)
+        if (
+            response is not None
+            and response.status_code in REFUSALS
+            and ctx.ledger.written == 0
+            and user is not None
+            and user.is_authenticated
+        ):
+            match = request.resolver_match
+            kwargs = match.kwargs if match else {}
+            audit.record_denied(
+                user=user,
+                object_type=(match.view_name if match else "")[:64],
+                object_id=str(next(iter(kwargs.values()), ""))[:64],
+            )

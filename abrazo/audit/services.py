@@ -8,13 +8,16 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
-from abrazo.audit.context import current_request
+from abrazo.audit.context import RequestContext, current_request
 from abrazo.audit.models import AccessEvent, Action, Outcome
 
 
 def _object_type(obj_or_model: Any) -> str:
     meta = obj_or_model._meta
     return f"{meta.app_label}.{meta.model_name}"
+
+
+READ_ACTIONS = frozenset({Action.VIEW, Action.LIST, Action.SEARCH})
 
 
 def record(
@@ -27,22 +30,46 @@ def record(
     outcome: str = Outcome.ALLOWED,
     email: str = "",
 ) -> AccessEvent:
+    """Write one event. During a request, an allowed read is held back and written with the request's other
+    reads as one event when the response is ready (see write_request_reads); the returned instance is then
+    not saved yet. Everything else (changes, refusals, sign-ins) is written at once."""
     ctx = current_request.get()
     authenticated = user is not None and getattr(user, "is_authenticated", False)
-    return AccessEvent.objects.create(
-        occurred_at=timezone.now(),
-        user_id=user.pk if authenticated else None,
-        user_email=(user.email if authenticated else email)[:254],
-        role=(user.primary_role or "") if authenticated else "",
-        network_id=(user.primary_network.pk if authenticated and user.primary_network else None),
-        ip_address=ctx.ip_address if ctx else None,
-        path=ctx.path if ctx else "",
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        object_ids=[str(pk) for pk in object_ids],
-        outcome=outcome,
-    )
+    fields = {
+        "occurred_at": timezone.now(),
+        "user_id": user.pk if authenticated else None,
+        "user_email": (user.email if authenticated else email)[:254],
+        "role": (user.primary_role or "") if authenticated else "",
+        "network_id": (user.primary_network.pk if authenticated and user.primary_network else None),
+        "ip_address": ctx.ip_address if ctx else None,
+        "path": ctx.path if ctx else "",
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "object_ids": [str(pk) for pk in object_ids],
+        "outcome": outcome,
+    }
+    if ctx is not None and outcome == Outcome.ALLOWED and action in READ_ACTIONS:
+        ctx.ledger.reads.append(fields)
+        return AccessEvent(**fields)
+    event = AccessEvent.objects.create(**fields)
+    if ctx is not None:
+        ctx.ledger.written += 1
+    return event
+
+
+def write_request_reads(ctx: RequestContext) -> AccessEvent | None:
+    """The request's reads as one event: the first read names the page's record (or list), and the ids of
+    everything else the page read (a child's incidents, an episode's measures) join its returned ids."""
+    if not ctx.ledger.reads:
+        return None
+    first, *others = ctx.ledger.reads
+    ids = list(first["object_ids"])
+    for other in others:
+        ids.extend(pk for pk in (other["object_id"], *other["object_ids"]) if pk and pk != first["object_id"])
+    ctx.ledger.reads.clear()
+    ctx.ledger.written += 1
+    return AccessEvent.objects.create(**{**first, "object_ids": list(dict.fromkeys(ids))})
 
 
 def record_view(*, user: Any, obj: models.Model) -> AccessEvent:

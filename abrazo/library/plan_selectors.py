@@ -117,4 +117,7 @@ def episode_resources_for(*, user: Any, episode_id: UUID) -> EpisodeResources:
     if section.shares and may_see_contacts:
         audit.record_list(user=user, model=ResourceShare, ids=[share.pk for share in section.shares],
                           action=Action.VIEW)
+    else:
+        # The section is a request of its own (HTMX, or a page without JavaScript): it leaves its own event.
+        audit.record_view(user=user, obj=episode)
     return section
