@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import translation
 from django_tasks import task
 
+from abrazo.core.mail import deliver
+
 
 def _site_url() -> str:
     return str(getattr(settings, "ABRAZO_SITE_URL", "")).rstrip("/")
@@ -39,4 +41,5 @@ def notify_break_glass(grant_id: str) -> None:
             context = {"grant": grant, "row": row, "admin": admin, "url": url}
             subject = render_to_string("audit/email/break_glass_subject.txt", context).strip()
             body = render_to_string("audit/email/break_glass_body.txt", context)
-        EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [admin.email]).send()
+        # Through the outbox: a mail server that is down delays the alert, it does not lose it.
+        deliver(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [admin.email]))

@@ -356,3 +356,22 @@ def test_nobody_reviews_their_own_emergency_access(world, records):
     assert response.status_code == 200
     assert "Another administrator must review your own emergency access." in response.content.decode()
     assert BreakGlassGrant.objects.get().reviewed_at is None
+
+
+def test_the_audit_log_shows_which_events_were_emergency_access(world, records, supervisor):
+    # given a grant and a read under it
+    ask(supervisor, records["episode_b"])
+    supervisor.get(records["episode_b"].get_absolute_url())
+    grant = BreakGlassGrant.objects.get()
+    # when the administrator reads the audit log
+    html = client_for(world.people["network_admin"]).get(reverse("audit:event-list")).content.decode()
+    # then the grant's event and the read are marked, each with a link to the grant's review
+    link = reverse("audit:break-glass-detail", args=[grant.pk])
+    assert html.count(f'href="{link}"') == AccessEvent.objects.filter(break_glass_grant_id=grant.pk).count() >= 2
+
+
+def test_the_emergency_page_lists_the_supervisors_running_accesses(world, records, supervisor):
+    ask(supervisor, records["episode_b"])
+    page = supervisor.get(EMERGENCY)
+    assert page.status_code == 200 and "no-store" in page["Cache-Control"]
+    assert records["episode_b"].get_absolute_url() in page.content.decode()
