@@ -362,6 +362,11 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Never DEBUG, whatever LOG_LEVEL says: at DEBUG the template engine logs every failed variable lookup with
+        # the whole context (the child on the page, the search, the CSRF token), and the database backend logs
+        # every query with its parameters (DEBUG=True).
+        "django.template": {"level": "INFO"},
+        "django.db.backends": {"level": "INFO"},
     },
 }
 
