@@ -11,7 +11,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, TextField, Value
 from django.db.models.functions import Cast
 
@@ -31,17 +31,42 @@ class Command(BaseCommand):
             self.stdout.write(Fernet.generate_key().decode())
             return
         total = 0
+        seen_columns: set[tuple[str, str]] = set()
         for model, attname in crypto.encrypted_fields():
+            # A proxy model shares its concrete model's table: rotating it again would only re-read it.
+            column = (model._meta.db_table, attname)
+            if column in seen_columns:
+                continue
+            seen_columns.add(column)
             rotated = self._rotate(model, attname)
             total += rotated
             self.stdout.write(f"{model._meta.label}.{attname}: {rotated} value(s) re-encrypted")
         self.stdout.write(f"{total} value(s) re-encrypted in all")
+        self._warn_about_queued_tasks()
+
+    def _warn_about_queued_tasks(self) -> None:
+        """Queued tasks carry one-time secrets sealed with the field keys (survey and certificate links) in
+        their arguments, which this command does not rewrite: they must run before the old key goes."""
+        try:
+            from django_tasks.base import TaskResultStatus
+            from django_tasks_db.models import DBTaskResult
+
+            waiting = DBTaskResult.objects.filter(status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]).count()
+        except (ImportError, DatabaseError):  # no task table (another backend): nothing is waiting there
+            return
+        if waiting:
+            self.stdout.write(
+                f"{waiting} queued task(s) may hold values sealed with an older key: keep the old key until "
+                "the task worker has run them."
+            )
 
     def _rotate(self, model: Any, attname: str) -> int:
         # The raw token is read through a cast, which bypasses the field's decryption, and written back
         # as a plain text value, which bypasses its encryption: rotation never holds the plain text.
+        # The base manager: a default manager that hides rows (archived, soft-deleted) would leave them
+        # under the old key, unreadable once it is retired.
         raw = (
-            model._default_manager.filter(**{f"{attname}__isnull": False})
+            model._base_manager.filter(**{f"{attname}__isnull": False})
             .exclude(**{attname: ""})
             .annotate(token=Cast(F(attname), output_field=TextField()))
         )
@@ -58,7 +83,7 @@ class Command(BaseCommand):
                 for pk, token in rows:
                     if crypto.is_under_primary_key(token):
                         continue
-                    model._default_manager.filter(pk=pk).update(
+                    model._base_manager.filter(pk=pk).update(
                         **{attname: Value(crypto.rotate_token(token), output_field=TextField())}
                     )
                     done += 1
