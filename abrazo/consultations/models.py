@@ -23,6 +23,7 @@ from django.utils.translation import pgettext_lazy
 
 from abrazo.core.crypto import EncryptedTextField
 from abrazo.core.models import BaseModel, VersionedModel
+from abrazo.core.uploads import refuse_malware_signature
 from abrazo.directory.models import SettingType
 from abrazo.intake.models import RequesterRole
 
@@ -252,6 +253,12 @@ class ConsentFormStorage(FileSystemStorage):
 
     def url(self, name: str | None) -> str:
         raise ValueError("Consent forms have no public URL; use the consent download view")
+
+    def _save(self, name: str, content: Any) -> str:
+        # The last step before the disk, whichever door the form came through (page or API): a file carrying a
+        # malware signature is refused here, so it is never written (core.uploads).
+        refuse_malware_signature(content)
+        return super()._save(name, content)
 
 
 def consent_form_path(instance: Consent, filename: str) -> str:

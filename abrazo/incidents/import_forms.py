@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from abrazo.core.uploads import refuse_malware_signature
+
 ACCEPTED = ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -13,6 +15,7 @@ class ImportUploadForm(forms.Form):
         label=_("File (CSV or XLSX)"),
         help_text=_("The first row names the columns. Nothing is imported until you have checked the preview."),
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPTED}),
+        validators=[refuse_malware_signature],
     )
 
     def clean_file(self) -> object:

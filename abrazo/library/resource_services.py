@@ -38,6 +38,7 @@ from abrazo.audit.models import Action
 from abrazo.core.concurrency import StaleEditError, save_versioned
 from abrazo.core.ratelimit import rate_limit_hit
 from abrazo.core.submissions import claim_submission, remember_submission
+from abrazo.core.uploads import refuse_malware_signature
 from abrazo.directory.models import Language, Network
 from abrazo.library import link_check, search
 from abrazo.library.models import (
@@ -135,6 +136,7 @@ def check_upload(upload: UploadedFile) -> None:
                               code="not_pdf")
     if not (upload.name or "").lower().endswith(".pdf"):
         raise ValidationError(_("The file's name must end in .pdf."), code="not_pdf_name")
+    refuse_malware_signature(upload)
 
 
 def _known_language(code: str) -> bool:

@@ -11,6 +11,7 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
 from abrazo.core.submissions import CreateOnceMixin
+from abrazo.core.uploads import refuse_malware_signature
 from abrazo.core.widgets import use_fast_widgets
 from abrazo.directory.models import Network
 from abrazo.measures.models import Instrument, Item, Level, Respondent, Scale, ScaleKind, ScaleMethod
@@ -228,6 +229,7 @@ class NormUploadForm(MeasuresForm):
         label=_("Norm table (CSV or XLSX)"),
         help_text=_("Columns: min_months, max_months, raw_low, raw_high, standard_score, percentile. Leave the "
                     "months empty when the norms do not depend on age."),
+        validators=[refuse_malware_signature],
     )
     source = forms.CharField(label=_("Source"), max_length=300,
                              help_text=_("The manual, its edition and the table, e.g. \"Manual, 2nd ed., table B.3\"."))

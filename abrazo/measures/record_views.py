@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from abrazo.accounts import access
 from abrazo.core.decorators import requires
+from abrazo.core.uploads import refuse_malware_signature
 from abrazo.directory.models import Network, Program
 from abrazo.measures import record_import
 from abrazo.measures.models import Instrument, Timepoint
@@ -156,6 +157,7 @@ class RecordUploadForm(forms.Form):
         help_text=_("In REDCap: Data Exports, export this instrument as CSV (raw data). Nothing is imported "
                     "until you have checked the preview."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        validators=[refuse_malware_signature],
     )
 
     def clean_file(self) -> Any:

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from abrazo.audit import services as audit
 from abrazo.audit.models import Action
 from abrazo.core.decorators import requires
+from abrazo.core.uploads import refuse_malware_signature
 from abrazo.directory.models import Network
 from abrazo.measures import redcap, selectors
 from abrazo.measures.models import Instrument, Source
@@ -118,6 +119,7 @@ class DictionaryUploadForm(forms.Form):
         help_text=_("In REDCap: Project Setup, Data Dictionary, Download the current Data Dictionary. "
                     "Nothing is imported until you have checked the preview."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        validators=[refuse_malware_signature],
     )
     network = forms.ModelChoiceField(label=_("Network"), queryset=Network.objects.none(), empty_label=None)
     replace = forms.BooleanField(
