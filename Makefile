@@ -8,7 +8,7 @@ ABRAZO := $(BIN)/abrazo
 STAMP := $(VENV)/.installed-stamp
 DEMO_MFA_CODE ?= 000000
 
-.PHONY: install demo serve test test-fast test-browser lint messages makemessages bench clean-demo audit-deps
+.PHONY: install demo serve test test-fast test-browser lint messages makemessages bench bench-load clean-demo audit-deps
 
 install: $(STAMP)
 
@@ -72,6 +72,12 @@ audit-deps: install
 
 bench: install
 	$(BIN)/python bench/list_page.py
+
+# Load test (issue 9): locust drives the realistic mix against gunicorn on the state-scale data set and prints the
+# throughput at p95 < 200 ms and < 0.1% errors, and its ratio to the trivial view (docs/benchmarks.md). A few
+# minutes; never part of `make test`.
+bench-load: install
+	$(BIN)/python bench/load_test.py $(BENCH_ARGS)
 
 clean-demo:
 	rm -f var/abrazo.sqlite3 var/abrazo.sqlite3-wal var/abrazo.sqlite3-shm
