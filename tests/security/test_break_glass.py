@@ -101,10 +101,14 @@ def test_confirmation_is_required(world, records, supervisor):
 def test_a_grant_opens_that_episode_and_nothing_else(world, records, supervisor):
     # when the supervisor breaks the glass on episode B with a reason
     response = ask(supervisor, records["episode_b"])
-    # then they are taken to the episode, which opens for them (with its clinical notes section)
+    # then they are taken to the episode, which opens for them, notes included, as their own consultants' do
     episode_b = records["episode_b"]
     assert response.status_code == 302 and response["Location"] == episode_b.get_absolute_url()
     assert supervisor.get(episode_b.get_absolute_url()).status_code == 200
+    supervisor_user = world.people["supervisor"]
+    assert access.can(supervisor_user, "episode.notes", episode_b)
+    assert not access.can(supervisor_user, "episode.work", episode_b)
+    assert not access.can(supervisor_user, "measure.view", episode_b)  # only the reads BREAK_GLASS_READS names
     grant = BreakGlassGrant.objects.get()
     assert (grant.user, grant.role, grant.object_type, grant.object_id, grant.network_id) == (
         world.people["supervisor"], Role.SUPERVISOR, "consultations.episode", episode_b.pk, world.network.pk)
