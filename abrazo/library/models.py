@@ -196,6 +196,12 @@ class Resource(VersionedModel):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def web_url(self) -> str:
+        """The link when it is a web address, else "": a page links only these, never a javascript: or data: URL
+        that an import or an old row could hold (the form's URLField refuses them; the page must not rely on it)."""
+        return self.url if self.url.lower().startswith(("https://", "http://")) else ""
+
     def get_absolute_url(self) -> str:
         return reverse("library:resource-detail", args=[self.pk])
 
