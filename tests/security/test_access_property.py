@@ -127,8 +127,12 @@ def build(case: Case, layout: Layout) -> Any:
         region = next(r for r in layout.regions if r.network_id == network.pk)
         agency = next(a for a in layout.agencies if a.network_id == network.pk)
         ConsultantProfileFactory(
-            network=network, region=region, agency=agency, is_active=spec.active,
-            counties=[layout.counties[i] for i in sorted(spec.counties)], **people,
+            network=network,
+            region=region,
+            agency=agency,
+            is_active=spec.active,
+            counties=[layout.counties[i] for i in sorted(spec.counties)],
+            **people,
         )
 
     if case.own_profile is not None:
@@ -185,3 +189,149 @@ def test_the_program_list_and_can_view_agree_for_any_memberships(layout, case):
     assert set(listed) == allowed == expected
     # and the default list is the same minus inactive programs
     assert listed_by_default == {pk for pk in allowed if Program.objects.get(pk=pk).is_active}
+
+
+# --- Child data: "visible in a list" and "may open" agree ---------------------------------------------------------
+# The same random people, now with episodes, requests and children (with an incident each) spread over the layout's
+# programs and held by the person's own consultant profile, one they supervise, or a stranger. For each of the main
+# child-data models the app's list selector, access.visible, the detail views' gate (the *_get_for selector, which
+# answers 404) and access.can must name exactly the same records.
+
+STRANGER = -1  # a consultant of nobody's, in the record's network
+
+
+@dataclass(frozen=True)
+class Placed:
+    program: int  # index into layout.programs (both networks)
+    consultant: int  # STRANGER, 0: the person's own profile, 1..: the k-th consultant they supervise
+
+
+@dataclass(frozen=True)
+class ChildDataCase:
+    case: Case
+    episodes: tuple[Placed, ...]
+    requests: tuple[Placed, ...]
+    children: tuple[int, ...]  # program indexes of children, each with one incident
+
+
+placed = st.builds(Placed, program=st.integers(0, 5), consultant=st.integers(STRANGER, 2))
+child_data_cases = st.builds(
+    ChildDataCase,
+    case=cases,
+    episodes=st.lists(placed, max_size=4).map(tuple),
+    requests=st.lists(placed, max_size=3).map(tuple),
+    children=st.lists(st.integers(0, 5), max_size=3).map(tuple),
+)
+
+
+def build_child_data(data: ChildDataCase, layout: Layout, user: Any) -> None:
+    from abrazo.consultations.tests.factories import EpisodeFactory
+    from abrazo.directory.models import ConsultantProfile
+    from abrazo.incidents.tests.factories import ChildFactory, IncidentFactory
+    from abrazo.intake.models import RequestStatus
+    from abrazo.intake.tests.factories import RequestFactory
+
+    own = list(ConsultantProfile.objects.filter(user=user))
+    supervised = list(ConsultantProfile.objects.filter(supervisor=user).order_by("created_at", "id"))
+    strangers: dict[Any, Any] = {}
+
+    def consultant_for(spec: Placed, program: Program) -> Any:
+        chosen = own[:1] if spec.consultant == 0 else supervised[spec.consultant - 1 : spec.consultant]
+        if spec.consultant != STRANGER and chosen and chosen[0].network_id == program.network_id:
+            return chosen[0]
+        if program.network_id not in strangers:
+            strangers[program.network_id] = ConsultantProfileFactory(network=program.network, region=program.region)
+        return strangers[program.network_id]
+
+    for spec in data.episodes:
+        program = layout.programs[spec.program]
+        EpisodeFactory(program=program, consultant=consultant_for(spec, program))
+    for spec in data.requests:
+        program = layout.programs[spec.program]
+        RequestFactory(
+            network=program.network,
+            region=program.region,
+            program=program,
+            county=program.county,
+            status=RequestStatus.ASSIGNED,
+            consultant=consultant_for(spec, program),
+        )
+    for index in data.children:
+        IncidentFactory(child=ChildFactory(program=layout.programs[index]))
+
+
+def _opens(get_for: Any, user: Any, pk: Any) -> bool:
+    from django.http import Http404
+
+    try:
+        get_for(user, pk)
+    except Http404:
+        return False
+    return True
+
+
+def child_data_views() -> list[tuple[str, str, Any, Any, Any]]:
+    """(label, permission, model, the list selector, the detail views' gate) for each main child-data model."""
+    from abrazo.consultations import selectors as consultations
+    from abrazo.consultations.models import Episode
+    from abrazo.incidents import selectors as incidents
+    from abrazo.incidents.models import Child, Incident
+    from abrazo.intake import selectors as intake
+    from abrazo.intake.models import Request
+
+    return [
+        (
+            "episodes",
+            "episode.view",
+            Episode,
+            lambda user: consultations.episode_list_for(user=user),
+            lambda user, pk: consultations.episode_get_for(user=user, episode_id=pk),
+        ),
+        (
+            "requests",
+            "request.view",
+            Request,
+            lambda user: intake.request_queryset_for(user=user),
+            lambda user, pk: intake.request_get_for(user=user, request_id=pk),
+        ),
+        (
+            "children",
+            "child.view",
+            Child,
+            lambda user: incidents.child_queryset_for(user=user),
+            lambda user, pk: incidents.child_get_for(user=user, child_id=pk),
+        ),
+        (
+            "incidents",
+            "incident.view",
+            Incident,
+            lambda user: incidents.incident_queryset_for(user=user),
+            lambda user, pk: incidents.incident_get_for(user=user, incident_id=pk),
+        ),
+    ]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=child_data_cases)
+def test_child_data_lists_and_detail_views_agree_for_any_assignments(layout, data):
+    disagreements = []
+    with transaction.atomic():
+        # given a person with random memberships, served counties and supervisees, and child data placed at random
+        user = build(data.case, layout)
+        build_child_data(data, layout, user)
+        for label, permission, model, list_for, get_for in child_data_views():
+            everything = list(model.objects.all())
+            # when the list is asked, and each record is opened through the detail views' gate and asked of `can`
+            listed = [row.pk for row in list_for(user)]
+            visible = set(access.visible(user, permission, model.objects.all()).values_list("pk", flat=True))
+            opened = {row.pk for row in everything if _opens(get_for, user, row.pk)}
+            allowed = {row.pk for row in everything if access.can(user, permission, row)}
+            # then all four agree, and nothing is listed twice
+            if len(listed) != len(set(listed)) or not set(listed) == visible == opened == allowed:
+                disagreements.append(
+                    f"{label}: listed {len(listed)} {sorted(map(str, listed))}, visible "
+                    f"{sorted(map(str, visible))}, opened {sorted(map(str, opened))}, "
+                    f"can {sorted(map(str, allowed))}"
+                )
+        transaction.set_rollback(True)
+    assert not disagreements, "\n".join(disagreements)
