@@ -263,6 +263,8 @@ class WaitlistForm(forms.Form):
 
 class PriorityForm(forms.Form):
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, widget=forms.RadioSelect)
+    # The request's version when the page was shown: a second coordinator's stale save is refused, not applied.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     reason = forms.CharField(
         label=_("Why"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required when the priority differs from the one the rules give."),

@@ -26,6 +26,7 @@ from abrazo.accounts import access
 from abrazo.accounts.models import User
 from abrazo.audit import services as audit
 from abrazo.audit.models import Action
+from abrazo.core.concurrency import StaleEditError
 from abrazo.core.ratelimit import rate_limit_hit
 from abrazo.core.submissions import claim_submission, remember_submission
 from abrazo.directory.models import (
@@ -360,11 +361,19 @@ def request_waitlist(*, actor: User, request: Request) -> Request:
 
 
 @transaction.atomic
-def request_set_priority(*, actor: User, request: Request, priority: str, reason: str) -> Request:
-    """Override the priority the rules gave; a reason is required (and going back to the rules clears it)."""
+def request_set_priority(
+    *, actor: User, request: Request, priority: str, reason: str, expected_version: int | None = None
+) -> Request:
+    """Override the priority the rules gave; a reason is required (and going back to the rules clears it).
+
+    The form passes the version it showed: two coordinators re-prioritising one request from pages loaded at
+    the same time would otherwise have the second silently replace the first's priority and reason; the second
+    gets StaleEditError instead (checked under the row lock)."""
     if priority not in Priority.values:
         raise ValidationError({"priority": _("Choose a priority from the list.")})
     request = _locked_open_request(actor=actor, request=request)
+    if expected_version is not None and request.version != expected_version:
+        raise StaleEditError(str(StaleEditError.message))
     if priority == request.computed_priority:
         request.priority_override_reason = reason.strip()
     else:

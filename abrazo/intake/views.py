@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from abrazo.accounts import access
 from abrazo.accounts.models import User
 from abrazo.audit.middleware import client_ip
+from abrazo.core.concurrency import StaleEditError
 from abrazo.core.decorators import public, requires
 from abrazo.core.pagination import paginate
 from abrazo.core.submissions import AlreadySubmitted
@@ -198,13 +199,17 @@ def _triage_action(
 ) -> HttpResponse:
     """GET shows the action's small form; POST runs the service and returns to the request."""
     request = selectors.request_get_for(user=http_request.user, request_id=pk, permission="request.triage")
-    form = form_class(http_request.POST if http_request.method == "POST" else None)
+    # A form with a hidden version field carries the version shown; the others ignore the initial value.
+    form = form_class(http_request.POST if http_request.method == "POST" else None,
+                      initial={"version": request.version})
     if http_request.method == "POST" and form.is_valid():
         try:
             act(request, form)
         except services.RequestNotOpen as closed:
             messages.error(http_request, closed.message)
             return redirect(request.get_absolute_url())
+        except StaleEditError as stale:
+            form.add_error(None, str(stale))
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -254,7 +259,7 @@ def request_priority(http_request: HttpRequest, pk: UUID) -> HttpResponse:
         http_request, pk, form_class=PriorityForm, title=_("Change the priority"), submit_label=_("Save priority"),
         act=lambda request, form: services.request_set_priority(
             actor=_actor(http_request), request=request, priority=form.cleaned_data["priority"],
-            reason=form.cleaned_data["reason"]),
+            reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["version"]),
         success=_("Priority of %(reference)s saved."),
     )
 
