@@ -14,7 +14,7 @@ class RequestLedger:
     ready, so the ledger holds one line per page seen, not one per query (see AuditContextMiddleware)."""
 
     reads: list[dict[str, Any]] = field(default_factory=list)
-    written: int = 0  # events written straight away (changes, refusals, sign-ins)
+    denied: int = 0  # refusals recorded (written at once, like changes and sign-ins)
 
 
 @dataclass(frozen=True)

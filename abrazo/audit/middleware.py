@@ -32,9 +32,10 @@ REFUSALS = (403, 404)
 
 
 class AuditContextMiddleware:
-    """Stamps the request's audit events with its address and path, writes the reads a page made as one event,
-    and makes sure a refusal of a signed-in person leaves one event even when the view said nothing: a 404
-    from a plain get_object_or_404 is as much a refusal as one from access.get_or_404."""
+    """Stamps the request's audit events with its address and path, and leaves one event per request that read
+    or refused records: the reads a page made are written as one event; a refusal of a signed-in person is one
+    denied event, even when the view said nothing (a 404 from a plain get_object_or_404, or a 403 after the
+    record was fetched to be checked, is as much a refusal as one from access.get_or_404)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -56,19 +57,21 @@ class AuditContextMiddleware:
     def _finish(request: HttpRequest, ctx: RequestContext, response: HttpResponse | None) -> None:
         from abrazo.audit import services as audit
 
-        audit.write_request_reads(ctx)
         user = getattr(request, "user", None)
-        if (
-            response is not None
-            and response.status_code in REFUSALS
-            and ctx.ledger.written == 0
-            and user is not None
-            and user.is_authenticated
-        ):
-            match = request.resolver_match
-            kwargs = match.kwargs if match else {}
-            audit.record_denied(
-                user=user,
-                object_type=(match.view_name if match else "")[:64],
-                object_id=str(next(iter(kwargs.values()), ""))[:64],
-            )
+        refused = response is not None and response.status_code in REFUSALS
+        if not (refused and user is not None and user.is_authenticated):
+            audit.write_request_reads(ctx)
+            return
+        # Refused: what the view fetched to decide was not shown, so the request's one event is the refusal,
+        # naming the record the view had fetched (or the URL's) when the view recorded no refusal itself.
+        fetched = ctx.ledger.reads[0] if ctx.ledger.reads else None
+        ctx.ledger.reads.clear()
+        if ctx.ledger.denied:
+            return
+        match = request.resolver_match
+        kwargs = match.kwargs if match else {}
+        audit.record_denied(
+            user=user,
+            object_type=fetched["object_type"] if fetched else (match.view_name if match else "")[:64],
+            object_id=fetched["object_id"] if fetched else str(next(iter(kwargs.values()), ""))[:64],
+        )

@@ -53,8 +53,8 @@ def record(
         ctx.ledger.reads.append(fields)
         return AccessEvent(**fields)
     event = AccessEvent.objects.create(**fields)
-    if ctx is not None:
-        ctx.ledger.written += 1
+    if ctx is not None and outcome == Outcome.DENIED:
+        ctx.ledger.denied += 1
     return event
 
 
@@ -68,7 +68,6 @@ def write_request_reads(ctx: RequestContext) -> AccessEvent | None:
     for other in others:
         ids.extend(pk for pk in (other["object_id"], *other["object_ids"]) if pk and pk != first["object_id"])
     ctx.ledger.reads.clear()
-    ctx.ledger.written += 1
     return AccessEvent.objects.create(**{**first, "object_ids": list(dict.fromkeys(ids))})
 
 

@@ -134,3 +134,49 @@ def test_every_child_data_read_and_refusal_leaves_exactly_one_event(matrix_world
     assert not failures, "\n".join(failures)
     # and both kinds of answer were exercised, on lists and on records
     assert answered[200] and answered[404]
+
+
+# --- the API ---------------------------------------------------------------------------------------------------
+
+API_CHILD_DATA_KINDS = frozenset({"request", "episode", "incident", "administration"})
+
+
+def test_every_api_read_of_child_data_and_refusal_leaves_exactly_one_event(matrix_world, capsys):
+    from abrazo.api.tests.factories import bearer, make_token
+    from tests.security.test_api_matrix import API_OPERATIONS, FULL, api_routes
+    from tests.security.test_api_matrix import checks_for as api_checks_for
+
+    # given a token per role with every scope the person may hold, and the API matrix's GET operations on child data
+    client = Client(raise_request_exception=False)
+    tokens = {role: bearer(make_token(matrix_world.people[role])) for role in ROLES}
+    routes = {route.name: route for route in api_routes()}
+    checks = [
+        check
+        for (name, method), operation in sorted(API_OPERATIONS.items())
+        if method == "GET" and operation.kind in API_CHILD_DATA_KINDS
+        for check in api_checks_for(routes[name], method, matrix_world)
+        if check.credential == FULL and check.role in ROLES and check.expected in (200, 403, 404)
+    ]
+    failures = []
+    answered: dict[int, int] = {}
+    # when each is called, inside and outside the caller's scope
+    for check in checks:
+        last = AccessEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        status = client.get(check.url, **tokens[check.role]).status_code
+        events = list(AccessEvent.objects.filter(id__gt=last).order_by("id"))
+        answered[status] = answered.get(status, 0) + 1
+        # (a 403 is a refusal like a 404: one denied event)
+        refusal = {403: 404}
+        as_page = Check(
+            routes[check.name], check.role, check.placement, check.url, refusal.get(check.expected, check.expected)
+        )
+        user_pk = matrix_world.people[check.role].pk
+        problems = problems_with(as_page, events, refusal.get(status, status), user_pk)
+        if status != check.expected:
+            problems = [f"answered {status}, the API matrix expects {check.expected}"]
+        if problems:
+            failures.append(f"{check.name:40} {check.role:22} {check.placement:8} {status}: " + "; ".join(problems))
+    with capsys.disabled():
+        print(f"\nAPI audit completeness: {len(checks)} calls, answers {answered}, {len(failures)} wrong")
+    assert not failures, "\n".join(failures)
+    assert answered.get(200) and answered.get(404)
