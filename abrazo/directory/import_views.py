@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from abrazo.core import tabular
 from abrazo.core.decorators import requires
+from abrazo.core.imports import ConfirmSteps, confirm_page
 from abrazo.directory import imports, selectors
 from abrazo.directory.imports import DirectoryKind
 from abrazo.directory.models import Network
@@ -81,35 +82,24 @@ def import_upload(request: HttpRequest, kind: str) -> HttpResponse:
     return render(request, UPLOAD_TEMPLATE, _context(chosen, network, form=form, preview=preview))
 
 
+def _staged_context(*, user: Any, network: Network, kind: DirectoryKind, token: str) -> dict[str, Any] | None:
+    staged = imports.load_staged(user=user, network=network, kind=kind, token=token)
+    if staged is None:
+        return None
+    return {"summary": staged.summary, "rows": staged.rows, "sample": staged.sample}
+
+
+CONFIRM_STEPS = ConfirmSteps(
+    imports.import_confirm, imports.finished, _staged_context, UPLOAD_TEMPLATE, CONFIRM_TEMPLATE,
+    ImportUploadForm, ImportConfirmForm,
+)
+
+
 @requires(PERMISSION)
 def import_confirm(request: HttpRequest, kind: str) -> HttpResponse:
     chosen = _kind(kind)
     network = _network(request)
-    context = _context(chosen, network)
-    if request.method == "POST":
-        form = ImportConfirmForm(request.POST)
-        token = form.cleaned_data["token"] if form.is_valid() else ""
-        try:
-            imports.import_confirm(actor=request.user, network=network, kind=chosen, token=token)
-        except imports.ImportExpired:
-            return render(request, CONFIRM_TEMPLATE, {**context, "state": "expired"})
-        except imports.ImportRejected as rejected:
-            return render(request, UPLOAD_TEMPLATE, {
-                **context, "form": ImportUploadForm(), "preview": rejected.preview, "changed_since": True,
-            })
-        return redirect(f"{context['confirm_url']}?token={token}")  # the result page, safe to reload
-
-    token = request.GET.get("token", "")
-    done = imports.finished(user=request.user, network=network, kind=chosen, token=token)
-    if done is not None:
-        return render(request, CONFIRM_TEMPLATE, {**context, "state": "done", "summary": done.summary})
-    staged = imports.load_staged(user=request.user, network=network, kind=chosen, token=token)
-    if staged is None:
-        return render(request, CONFIRM_TEMPLATE, {**context, "state": "expired"})
-    return render(request, CONFIRM_TEMPLATE, {
-        **context, "state": "staged", "summary": staged.summary, "rows": staged.rows, "sample": staged.sample,
-        "form": ImportConfirmForm(initial={"token": token}),
-    })
+    return confirm_page(request, CONFIRM_STEPS, _context(chosen, network), network=network, kind=chosen)
 
 
 @requires(PERMISSION)

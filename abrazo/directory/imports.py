@@ -52,6 +52,7 @@ from abrazo.accounts.models import Membership, Role, User
 from abrazo.audit import services as audit
 from abrazo.audit.models import Action
 from abrazo.core import crypto, tabular
+from abrazo.core.imports import ImportExpired, ImportRejected, ImportResult
 from abrazo.core.storable_text import refused_character, without_refused
 from abrazo.directory.models import (
     AgeGroup,
@@ -208,25 +209,6 @@ class Preview:
     @property
     def is_clean(self) -> bool:
         return not self.errors
-
-
-class ImportExpired(Exception):
-    """The staged file is gone (expired, imported, or never staged by this person for this network and kind)."""
-
-
-class ImportRejected(Exception):
-    """The staged file no longer passes the checks (the database changed since the preview)."""
-
-    def __init__(self, preview: Preview) -> None:
-        super().__init__("rejected")
-        self.preview = preview
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    kind: DirectoryKind
-    summary: Summary
-    already_done: bool = False
 
 
 # --- folding and parsing --------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.urls import reverse
 from abrazo.accounts import access
 from abrazo.core import tabular
 from abrazo.core.decorators import requires
+from abrazo.core.imports import ConfirmSteps, confirm_page
 from abrazo.directory.models import Program
 from abrazo.incidents import imports
 from abrazo.incidents.import_forms import ImportConfirmForm, ImportUploadForm
@@ -76,33 +77,22 @@ def _upload(request: HttpRequest, pk: UUID, kind: ImportKind) -> HttpResponse:
     return render(request, UPLOAD_TEMPLATE, _context(kind, program, form=form, preview=preview))
 
 
+def _staged_context(*, user: Any, program: Program, kind: ImportKind, token: str) -> dict[str, Any] | None:
+    staged = imports.load_staged(user=user, program=program, kind=kind, token=token)
+    if staged is None:
+        return None
+    return {"summary": staged.summary, "rows": len(staged.table.rows)}
+
+
+CONFIRM_STEPS = ConfirmSteps(
+    imports.import_confirm, imports.finished, _staged_context, UPLOAD_TEMPLATE, CONFIRM_TEMPLATE,
+    ImportUploadForm, ImportConfirmForm,
+)
+
+
 def _confirm(request: HttpRequest, pk: UUID, kind: ImportKind) -> HttpResponse:
     program = _program(request, pk)
-    context = _context(kind, program)
-    if request.method == "POST":
-        form = ImportConfirmForm(request.POST)
-        token = form.cleaned_data["token"] if form.is_valid() else ""
-        try:
-            imports.import_confirm(actor=request.user, program=program, kind=kind, token=token)
-        except imports.ImportExpired:
-            return render(request, CONFIRM_TEMPLATE, {**context, "state": "expired"})
-        except imports.ImportRejected as rejected:
-            return render(request, UPLOAD_TEMPLATE, {
-                **context, "form": ImportUploadForm(), "preview": rejected.preview, "changed_since": True,
-            })
-        return redirect(f"{context['confirm_url']}?token={token}")  # the result page, safe to reload
-
-    token = request.GET.get("token", "")
-    done = imports.finished(user=request.user, program=program, kind=kind, token=token)
-    if done is not None:
-        return render(request, CONFIRM_TEMPLATE, {**context, "state": "done", "summary": done.summary})
-    staged = imports.load_staged(user=request.user, program=program, kind=kind, token=token)
-    if staged is None:
-        return render(request, CONFIRM_TEMPLATE, {**context, "state": "expired"})
-    return render(request, CONFIRM_TEMPLATE, {
-        **context, "state": "staged", "summary": staged.summary, "rows": len(staged.table.rows),
-        "form": ImportConfirmForm(initial={"token": token}),
-    })
+    return confirm_page(request, CONFIRM_STEPS, _context(kind, program), program=program, kind=kind)
 
 
 def _template_file(kind: ImportKind) -> HttpResponse:

@@ -39,6 +39,7 @@ from abrazo.accounts import access
 from abrazo.audit import services as audit
 from abrazo.audit.models import Action
 from abrazo.core import crypto, tabular
+from abrazo.core.imports import ImportExpired, ImportRejected, ImportResult
 from abrazo.core.storable_text import refused_character, without_refused
 from abrazo.directory.models import Classroom, Language, Program
 from abrazo.equity import rollup
@@ -141,25 +142,6 @@ class ImportFileError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-class ImportExpired(Exception):
-    """The staged file is gone (expired, or never belonged to this person, program and kind)."""
-
-
-class ImportRejected(Exception):
-    """The staged file no longer passes the checks (the database changed since the preview)."""
-
-    def __init__(self, preview: Preview) -> None:
-        super().__init__("rejected")
-        self.preview = preview
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    kind: ImportKind
-    summary: Summary
-    already_done: bool = False  # a second confirm of the same token: nothing was written this time
 
 
 # --- reading the upload --------------------------------------------------------------------------------
