@@ -43,8 +43,9 @@ from abrazo.incidents.services import IncidentData
 from abrazo.incidents.tests.factories import ChildFactory, IncidentFactory
 from abrazo.intake import services as intake
 from abrazo.intake.tests.factories import RequestFactory, language
-from abrazo.library import plan_services
+from abrazo.library import plan_services, resource_services
 from abrazo.library.tests.factories_plan import PlanResourceFactory, plan_world
+from abrazo.library.tests.factories_resource import ResourceFactory
 from abrazo.workforce import cohort_services
 from abrazo.workforce.selectors import workforce_settings_for
 from abrazo.workforce.tests.factories_cohort import ParticipantFactory, attend_everything, cohort_with_sessions
@@ -260,6 +261,14 @@ def _resource_share(world: Any) -> Callable[[], Any]:
     )
 
 
+def _resource_publish(world: Any) -> Callable[[], Any]:
+    # a suggestion from the public form, whose sender is told by email once it is published
+    suggestion = ResourceFactory(network=world.network, suggested=True, summary="Ideas for calm goodbyes.")
+    return lambda: resource_services.resource_approve(
+        actor=world.people["network_admin"], resource=suggestion, expected_version=suggestion.version
+    )
+
+
 def _audit() -> Any:
     from abrazo.audit import services as audit
 
@@ -292,6 +301,12 @@ CASES = [
         _participant_complete,
         (_audit(), "record_change"),
         audited("Participant"),
+        sends_mail=True,
+    ),
+    Case(
+        "library suggestion published (sender told, search index)",
+        _resource_publish,
+        (resource_services, "_index_after_commit"),
         sends_mail=True,
     ),
     Case(
