@@ -171,9 +171,12 @@ def _safe_cells(row: Iterable[Any]) -> list[Any]:
     return ["'" + value if isinstance(value, str) and value.startswith(_FORMULA_STARTS) else value for value in row]
 
 
+# Every CSV Abrazo writes ends its lines in CRLF, as RFC 4180 says (csv.writer's default dialect, "excel").
+CSV_LINE_END = "\r\n"
+
+
 def csv_stream(
-    header: Sequence[Any], rows: Iterable[Sequence[Any]], *, chunk_chars: int = CSV_CHUNK_CHARS,
-    lineterminator: str = "\r\n",
+    header: Sequence[Any], rows: Iterable[Sequence[Any]], *, chunk_chars: int = CSV_CHUNK_CHARS
 ) -> Iterator[bytes]:
     """A CSV file as UTF-8 chunks of about `chunk_chars` characters, for a streamed response.
 
@@ -181,20 +184,13 @@ def csv_stream(
     (RFC 4180), and every text cell is formula-safe. Only one chunk is held at a time, so memory stays
     flat however many rows `rows` yields: pass it an iterator (a server-side cursor), not a list. A chunk
     is cut after the row that reaches `chunk_chars`, so it is at most that plus one row (64 KB of plain
-    text; accented or non-Latin text encodes to more bytes than characters).
-
-    `lineterminator="\n"` gives the line ends PostgreSQL's COPY writes, so that the record exports
-    (reports.export_writers) are the same bytes whichever database wrote them.
+    text; accented or non-Latin text encodes to more bytes than characters). csv.writer quotes any cell
+    holding a CR or an LF, so a line break inside a cell is never read back as the end of a record.
     """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator=lineterminator)
+    writer = csv.writer(buffer, lineterminator=CSV_LINE_END)
     size = buffer.write("\ufeff") + writer.writerow(_safe_cells(header))
     writerow = writer.writerow
-    if lineterminator != "\r\n":
-        # csv.writer quotes a cell holding a character of its line terminator, so with "\n" a cell holding a
-        # lone CR would be left bare and read back as a line break. Such rows (rare) are written by a CRLF
-        # writer, which quotes it, and their CRLF is turned back into the chosen terminator.
-        writerow = _bare_cr_safe(buffer, writer, lineterminator)
     for row in rows:
         # writerow returns what buffer.write returned: the characters it wrote.
         size += writerow(_safe_cells(row))
@@ -207,20 +203,29 @@ def csv_stream(
         yield buffer.getvalue().encode("utf-8")
 
 
-def _bare_cr_safe(buffer: io.StringIO, writer: Any, lineterminator: str) -> Any:
-    crlf_writer = csv.writer(buffer)  # CRLF
-    plain = writer.writerow
+class CrlfRecordEnds:
+    """Turns the LF record ends of a CSV written elsewhere (PostgreSQL's COPY writes LF and cannot be told
+    otherwise) into CRLF, fed the CSV in pieces cut anywhere.
 
-    def writerow(cells: list[Any]) -> int:
-        if not any(isinstance(cell, str) and "\r" in cell for cell in cells):
-            return plain(cells)
-        written = crlf_writer.writerow(cells)
-        buffer.seek(buffer.tell() - 2)
-        buffer.write(lineterminator)
-        buffer.truncate()
-        return written - 2 + len(lineterminator)
+    Only the LFs outside quoted cells end records; an LF inside a quoted cell (a note on two lines) is data
+    and stays as it is. The writer quotes with '"' and doubles a '"' inside a cell, so splitting on '"'
+    alternates between unquoted and quoted stretches ('""' leaves the state as it was), and the state at the
+    end of one piece is where the next one starts. The writer must quote every cell holding a CR or an LF
+    (COPY and csv.writer both do), so an unquoted stretch holds no line break but record ends.
+    """
 
-    return writerow
+    def __init__(self) -> None:
+        self._quoted = False  # inside a quoted cell at the end of the last piece
+
+    def __call__(self, piece: bytes) -> bytes:
+        if b'"' not in piece:  # most pieces of a plain export: one C-speed replace
+            return piece if self._quoted else piece.replace(b"\n", b"\r\n")
+        parts = piece.split(b'"')
+        first_unquoted = 1 if self._quoted else 0
+        parts[first_unquoted::2] = [part.replace(b"\n", b"\r\n") for part in parts[first_unquoted::2]]
+        if len(parts) % 2 == 0:  # an odd number of quotes in the piece flips the state
+            self._quoted = not self._quoted
+        return b'"'.join(parts)
 
 
 def csv_bytes(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> bytes:

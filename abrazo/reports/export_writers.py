@@ -10,10 +10,11 @@ CSV, identified rows:
   (bench/export_csv.py);
 - elsewhere (SQLite), `python_csv_chunks`: tabular.csv_stream over the queryset's iterator.
 
-Both write the same bytes for the same rows: a BOM, LF line ends (COPY cannot write CRLF, so the Python path
-is asked for LF too; every CSV reader accepts either), an empty string and NULL both as an empty unquoted
-cell, ISO dates, UTC times as 2025-03-01T14:05:00Z, booleans as true/false. tests/test_export_writers.py
-compares them on PostgreSQL.
+Both write the same bytes for the same rows: a BOM, CRLF line ends as every CSV Abrazo writes (RFC 4180;
+COPY writes LF and cannot be told otherwise, so its record ends are turned into CRLF on the way out by
+tabular.CrlfRecordEnds, leaving line breaks inside quoted cells as they are), an empty string and NULL both
+as an empty unquoted cell, ISO dates, UTC times as 2025-03-01T14:05:00Z, booleans as true/false.
+tests/test_export_writers.py compares them on PostgreSQL.
 
 De-identified rows are made in Python (HMAC pseudonyms, months, ages, suppression), so they always take the
 Python path.
@@ -29,7 +30,7 @@ from typing import Any
 from django.db import connections
 from django.db.models import F, QuerySet
 
-from abrazo.core.tabular import CSV_CHUNK_CHARS, csv_stream
+from abrazo.core.tabular import CSV_CHUNK_CHARS, CrlfRecordEnds, csv_stream
 from abrazo.reports.export_kinds import Column, Kind
 
 BOM = b"\xef\xbb\xbf"
@@ -94,7 +95,7 @@ def identified_rows(queryset: QuerySet[Any], columns: Sequence[Column]) -> Itera
 
 
 def python_csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
-    return csv_stream(header, rows, lineterminator="\n")
+    return csv_stream(header, rows)
 
 
 def identified_python_csv(queryset: QuerySet[Any], columns: Sequence[Column]) -> Iterator[bytes]:
@@ -165,17 +166,18 @@ def copy_csv_chunks_on(
 ) -> Iterator[bytes]:
     """copy_csv_chunks on a psycopg connection (the benchmark calls it without Django)."""
     head = b"".join(python_csv_chunks(header, ()))  # the BOM and the header row, written as the Python path does
-    parts: list[bytes] = [head]
+    crlf = CrlfRecordEnds()  # COPY's LF record ends to CRLF; a chunk at a time, so once per ~64 KB, not per row
+    parts: list[bytes] = []
     size = len(head)
     with raw.cursor() as cursor, cursor.copy(statement, params or None) as copy:
         for block in copy:
             parts.append(bytes(block))
             size += len(block)
             if size >= chunk_bytes:
-                yield b"".join(parts)
-                parts, size = [], 0
-    if parts:
-        yield b"".join(parts)
+                yield head + crlf(b"".join(parts))
+                head, parts, size = b"", [], 0
+    if parts or head:
+        yield head + crlf(b"".join(parts))
 
 
 def identified_copy_csv(queryset: QuerySet[Any], columns: Sequence[Column]) -> Iterator[bytes]:

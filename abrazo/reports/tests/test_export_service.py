@@ -452,7 +452,7 @@ def test_a_reports_table_exports_with_export_download_and_is_audited(rf, world, 
         object_type="reports.funnel", audit_extra=["period=2025"])
     raw = _content(response)
     if file_format == "csv":
-        assert raw == b"\xef\xbb\xbfcounty,requests\n'=Fresno,12\nLos Angeles,1-10\n"
+        assert raw == b"\xef\xbb\xbfcounty,requests\r\n'=Fresno,12\r\nLos Angeles,1-10\r\n"
     else:
         sheet = openpyxl.load_workbook(io.BytesIO(raw)).worksheets[0]
         assert list(sheet.iter_rows(values_only=True)) == [("county", "requests"), ("'=Fresno", 12),

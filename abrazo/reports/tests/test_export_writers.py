@@ -99,9 +99,9 @@ def test_copy_path_keeps_the_querysets_scope_and_order(world):
     assert ids == [str(pk) for pk in queryset.values_list("pk", flat=True)]
 
 
-def test_csv_line_ends_are_lf_and_a_lone_cr_is_quoted():
+def test_csv_line_ends_are_crlf_and_a_lone_cr_is_quoted():
     raw = b"".join(writers.python_csv_chunks(["a", "b"], [["x\ry", "z"], ["1", None]]))
-    assert raw == b'\xef\xbb\xbfa,b\n"x\ry",z\n1,\n'
+    assert raw == b'\xef\xbb\xbfa,b\r\n"x\ry",z\r\n1,\r\n'
 
 
 def test_xlsx_writer_keeps_types_and_never_writes_formulas(tmp_path):
