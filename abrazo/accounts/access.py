@@ -243,6 +243,8 @@ POLICY: dict[str, dict[Role, Scope]] = {
         ADMIN: Scope.NETWORK, COORDINATOR: Scope.NETWORK, SUPERVISOR: Scope.NETWORK, CONSULTANT: Scope.NETWORK,
         PROGRAM_STAFF: Scope.NETWORK, EVALUATOR: Scope.NETWORK,
     },
+    # Seeing every active token of the network's members and revoking one (a lost laptop, a person who left).
+    "api.token_admin": {ADMIN: Scope.NETWORK},
     "audit.view": {ADMIN: Scope.NETWORK},
     "admin_site.use": {ADMIN: Scope.NETWORK},
     # --- Break glass (issue 9) -----------------------------------------------------------------------

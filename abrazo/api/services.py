@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from abrazo.accounts import access
@@ -24,6 +26,7 @@ from abrazo.api.models import (
 )
 from abrazo.audit import services as audit
 from abrazo.audit.models import Action
+from abrazo.core.mail import deliver
 
 
 @dataclass(frozen=True)
@@ -89,3 +92,36 @@ def token_revoke(*, user: Any, token: ApiToken) -> ApiToken:
         locked.save(update_fields=["revoked_at", "updated_at"])
         audit.record_change(user=user, obj=locked, action=Action.UPDATE)
     return locked
+
+
+def token_revoke_for_network(*, actor: Any, network: Any, token: ApiToken) -> bool:
+    """An administrator revokes a token of a member of her network; the owner is told by email.
+
+    True when this call revoked it (False: it was revoked already, nothing is written or sent). The caller
+    found the token through selectors.network_token_get, so it belongs to a member of `network`; the
+    permission is checked here again because a service must not trust its caller for that.
+    """
+    if not access.has_permission(actor, "api.token_admin"):
+        raise PermissionDenied("api.token_admin")
+    with transaction.atomic():
+        locked = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
+        if locked.revoked_at is not None:
+            return False
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["revoked_at", "updated_at"])
+        audit.record_change(user=actor, obj=locked, action=Action.UPDATE)
+        owner = locked.user
+        name = locked.name
+        # The mail goes after the commit: a rolled-back revoke must not tell anyone their token stopped working.
+        transaction.on_commit(lambda: _tell_owner_revoked(owner=owner, token_name=name, network_name=network.name))
+    return True
+
+
+def _tell_owner_revoked(*, owner: Any, token_name: str, network_name: str) -> None:
+    with translation.override(getattr(owner, "preferred_language", "") or settings.LANGUAGE_CODE):
+        subject = _("Your Abrazo API token was revoked")
+        body = _(
+            "An administrator of %(network)s revoked your API token “%(name)s”. It no longer works. If you still "
+            "need one, sign in to Abrazo and make a new token under API tokens."
+        ) % {"network": network_name, "name": token_name}
+    deliver(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [owner.email]))

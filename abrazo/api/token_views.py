@@ -1,4 +1,5 @@
-"""Personal API tokens: list, make (the secret is shown once), revoke. A person manages only their own."""
+"""Personal API tokens: list, make (the secret is shown once), revoke. A person manages only their own;
+a network administrator also sees every usable token of her network's members and may revoke one."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from abrazo.api import selectors, services
 from abrazo.api.models import SCOPES
 from abrazo.api.token_forms import TokenForm
 from abrazo.core.decorators import requires
+from abrazo.directory.selectors import network_for
 
 
 @requires("api.token")
@@ -54,3 +56,30 @@ def token_create(request: HttpRequest) -> HttpResponse:
         else:
             return render(request, "api/token_created.html", {"token": created.token, "plaintext": created.plaintext})
     return render(request, "api/token_form.html", {"form": form, "title": _("New API token")})
+
+
+@requires("api.token_admin")
+def network_token_list(request: HttpRequest) -> HttpResponse:
+    """Every usable token of the network's members (never a secret: only hashes are kept).
+
+    POST revoke=<id> shows the confirm page; POST revoke=<id> with confirm=yes revokes. Both stay on this
+    address, so the page needs no object id in its URL.
+    """
+    network = network_for(user=request.user, permission="api.token_admin")
+    if network is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            token_id = UUID(request.POST.get("revoke", ""))
+        except ValueError as error:
+            raise Http404 from error
+        token = selectors.network_token_get(network=network, token_id=token_id)
+        if request.POST.get("confirm") != "yes":
+            return render(request, "api/network_token_revoke.html", {"token": token, "network": network})
+        services.token_revoke_for_network(actor=request.user, network=network, token=token)
+        messages.success(request, _("The token “%(name)s” of %(owner)s was revoked; they were told by email.") % {
+            "name": token.name, "owner": token.user.email,
+        })
+        return redirect("api_tokens:network")
+    tokens = list(selectors.network_tokens(network=network))
+    return render(request, "api/network_token_list.html", {"tokens": tokens, "network": network})

@@ -56,6 +56,7 @@ CHECKED_AGAINST: dict[str, tuple[str, ...]] = {
     "export.download": ("consultations.episode", "intake.request", "directory.program"),
     "directory.import": ("directory.region", "directory.program"),
     "api.token": ("directory.network",),
+    "api.token_admin": ("directory.network",),
     "audit.view": ("audit.accessevent",),
     "request.view": ("intake.request",),
     "request.triage": ("intake.request",),
