@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from abrazo.accounts import access
 from abrazo.api import selectors, services
 from abrazo.api.models import SCOPES
 from abrazo.api.token_forms import TokenForm
@@ -26,7 +27,10 @@ def token_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _revoke(request)
     tokens = list(selectors.token_list_for(user=request.user))
-    return render(request, "api/token_list.html", {"tokens": tokens, "now": timezone.now(), "scopes": SCOPES})
+    return render(request, "api/token_list.html", {
+        "tokens": tokens, "now": timezone.now(), "scopes": SCOPES,
+        "manages_network_tokens": access.has_permission(request.user, "api.token_admin"),
+    })
 
 
 def _revoke(request: HttpRequest) -> HttpResponse:

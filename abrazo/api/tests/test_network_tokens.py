@@ -104,3 +104,10 @@ def test_only_administrators_open_the_page(client: Client, world: Any) -> None:
     for role in ("regional_coordinator", "supervisor", "consultant", "program_staff", "evaluator"):
         client.force_login(world.people[role])
         assert client.get(URL).status_code == 404, role
+
+
+def test_own_token_page_links_to_the_network_page_for_administrators_only(client: Client, world: Any) -> None:
+    client.force_login(world.people["network_admin"])
+    assert f'href="{URL}"' in client.get("/api/tokens/").content.decode()
+    client.force_login(world.people["regional_coordinator"])
+    assert f'href="{URL}"' not in client.get("/api/tokens/").content.decode()
