@@ -29,10 +29,12 @@ def record(
     object_ids: Iterable[Any] = (),
     outcome: str = Outcome.ALLOWED,
     email: str = "",
+    primary: bool = False,
 ) -> AccessEvent:
     """Write one event. During a request, an allowed read is held back and written with the request's other
     reads as one event when the response is ready (see write_request_reads); the returned instance is then
-    not saved yet. Everything else (changes, refusals, sign-ins) is written at once."""
+    not saved yet. Everything else (changes, refusals, sign-ins) is written at once. `primary` marks the read that
+    names the page when it is not the page's first read (a report whose sections read an equity unit first)."""
     ctx = current_request.get()
     authenticated = user is not None and getattr(user, "is_authenticated", False)
     fields = {
@@ -50,7 +52,7 @@ def record(
         "outcome": outcome,
     }
     if ctx is not None and outcome == Outcome.ALLOWED and action in READ_ACTIONS:
-        ctx.ledger.reads.append(fields)
+        ctx.ledger.reads.append({**fields, "primary": primary})
         return AccessEvent(**fields)
     event = AccessEvent.objects.create(**fields)
     if ctx is not None and outcome == Outcome.DENIED:
@@ -63,7 +65,11 @@ def write_request_reads(ctx: RequestContext) -> AccessEvent | None:
     everything else the page read (a child's incidents, an episode's measures) join its returned ids."""
     if not ctx.ledger.reads:
         return None
-    first, *others = ctx.ledger.reads
+    # The read marked primary names the page; otherwise the first read does.
+    chosen = next((i for i, read in enumerate(ctx.ledger.reads) if read["primary"]), 0)
+    reads = [{k: v for k, v in read.items() if k != "primary"} for read in ctx.ledger.reads]
+    first = reads.pop(chosen)
+    others = reads
     ids = list(first["object_ids"])
     for other in others:
         ids.extend(pk for pk in (other["object_id"], *other["object_ids"]) if pk and pk != first["object_id"])

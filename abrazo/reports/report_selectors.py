@@ -179,7 +179,7 @@ def record_report(*, user: Any, sight: Sight, period: engine.Period, action: str
     object whose id is the scope; the period and the sight go in object_ids (aggregates: no record id is involved)."""
     audit.record(user=user, action=action, object_type="report", object_id=sight.scope.key[:64],
                  object_ids=[f"period={period.start.isoformat()}..{period.end.isoformat()}",
-                             f"sight={'exact' if sight.exact else 'suppressed'}", *extra])
+                             f"sight={'exact' if sight.exact else 'suppressed'}", *extra], primary=True)
 
 
 def state_fips_of(network: Network) -> str | None:
