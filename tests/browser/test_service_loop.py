@@ -42,7 +42,10 @@ def sign_in_as(page: Any, live_server: Any, user: Any) -> None:
 
 
 def submit(page: Any) -> None:
-    page.locator("main form.form button[type=submit]").last.click()
+    # Wait for the answer to the POST itself: wait_for_load_state alone can return at once, on the page that is
+    # still loaded, and the next goto would then race the POST on the live server's shared SQLite database.
+    with page.expect_navigation():
+        page.locator("main form.form button[type=submit]").last.click()
     page.wait_for_load_state()
 
 
