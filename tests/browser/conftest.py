@@ -9,11 +9,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.browser.log_capture import RunLogCapture, describe_leaks
 
 # Playwright's sync API runs an event loop in this thread; the test still needs the ORM for setup.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -27,6 +30,44 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
+
+
+# The whole browser run's log (tests/browser/log_capture.py): started by the first browser test, checked when the
+# run ends, so that no child data, note text, password or session id in any log goes unnoticed.
+RUN_LOG: RunLogCapture | None = None
+
+
+@pytest.fixture(autouse=True)
+def _capture_the_run_log() -> None:
+    global RUN_LOG
+    if RUN_LOG is None:
+        RUN_LOG = RunLogCapture()
+        RUN_LOG.start_recording()
+    RUN_LOG.attach()  # again before each test: a test that re-runs dictConfig would drop the handler
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run, with a listing, when any sensitive value the browser tests created was logged."""
+    if RUN_LOG is None:
+        return
+    RUN_LOG.stop_recording()
+    RUN_LOG.note_module_passwords()
+    RUN_LOG.detach()
+    leaks = RUN_LOG.leaks()
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    summary = (
+        f"browser run log check: {len(RUN_LOG.handler.lines)} log records, "
+        f"{len(RUN_LOG.sensitive)} sensitive values searched, {len(leaks)} found"
+    )
+    if reporter is not None:
+        reporter.write_line(summary)
+    if leaks:
+        message = "personal data in the browser run's log:\n" + describe_leaks(RUN_LOG.text, leaks)
+        if reporter is not None:
+            reporter.write_line(message, red=True)
+        else:
+            print(message, file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")
