@@ -240,7 +240,7 @@ class Exclusion(VersionedModel):
         indexes = [models.Index(fields=["network", "starts_on"]), models.Index(fields=["program", "starts_on"])]
 
 
-class WarningSettings(BaseModel):
+class WarningSettings(VersionedModel):
     """When a child's incidents call for an alert: a network decision, with sensible defaults."""
 
     network = models.OneToOneField("directory.Network", on_delete=models.CASCADE, related_name="warning_settings")

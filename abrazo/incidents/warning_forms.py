@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from abrazo.directory.forms import VersionMixin
 from abrazo.incidents.models import WarningSettings, WarningStatus
 from abrazo.incidents.warnings import MAX_INCIDENT_COUNT, MAX_WINDOW_SCHOOL_DAYS, WarningSettingsData
 
@@ -44,7 +45,7 @@ class WarningCloseForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class WarningSettingsForm(forms.Form):
+class WarningSettingsForm(VersionMixin, forms.Form):
     incident_count = forms.IntegerField(
         label=_("Alert after this many incidents"), min_value=1, max_value=MAX_INCIDENT_COUNT,
     )
@@ -63,7 +64,7 @@ class WarningSettingsForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.update(
-                incident_count=rules.incident_count, window_school_days=rules.window_school_days,
+                version=rules.version, incident_count=rules.incident_count, window_school_days=rules.window_school_days,
                 on_any_oss=rules.on_any_oss, on_any_dismissal=rules.on_any_dismissal,
                 on_soft_exclusion=rules.on_soft_exclusion,
             )

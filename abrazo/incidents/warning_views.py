@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from abrazo.accounts import access
 from abrazo.accounts.models import User
+from abrazo.core.concurrency import StaleEditError
 from abrazo.core.decorators import requires
 from abrazo.core.pagination import paginate
 from abrazo.incidents import timeliness, warnings
@@ -128,7 +129,10 @@ def warning_settings(request: HttpRequest) -> HttpResponse:
     form = WarningSettingsForm(request.POST if request.method == "POST" else None, rules=rules)
     if request.method == "POST" and form.is_valid():
         try:
-            warnings.warning_settings_update(actor=_actor(request), network=network, data=form.to_data())
+            warnings.warning_settings_update(actor=_actor(request), network=network, data=form.to_data(),
+                                             expected_version=form.expected_version())
+        except StaleEditError as stale:
+            form.mark_stale(current_version=warnings.warning_settings_of(network).version, message=str(stale))
         except ValidationError as error:
             form.add_error(None, error)
         else:

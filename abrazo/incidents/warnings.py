@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from abrazo.accounts import access
 from abrazo.audit import services as audit
 from abrazo.audit.models import Action
+from abrazo.core.concurrency import save_versioned
 from abrazo.incidents import birs
 from abrazo.incidents.models import (
     SOFT_EXCLUSIONS,
@@ -508,8 +509,13 @@ MAX_WINDOW_SCHOOL_DAYS = 120
 
 
 @transaction.atomic
-def warning_settings_update(*, actor: User, network: Network, data: WarningSettingsData) -> WarningSettings:
-    """Change the network's thresholds; they apply from the next incident or exclusion recorded."""
+def warning_settings_update(
+    *, actor: User, network: Network, data: WarningSettingsData, expected_version: int
+) -> WarningSettings:
+    """Change the network's thresholds; they apply from the next incident or exclusion recorded.
+
+    `expected_version` is the version the editor loaded (1 for the unsaved defaults); a stale one raises
+    StaleEditError, so one administrator's save never silently undoes another's."""
     access.require(actor, CONFIGURE, network)
     errors = {}
     if not 1 <= data.incident_count <= MAX_INCIDENT_COUNT:
@@ -524,7 +530,9 @@ def warning_settings_update(*, actor: User, network: Network, data: WarningSetti
     rules.on_any_oss = data.on_any_oss
     rules.on_any_dismissal = data.on_any_dismissal
     rules.on_soft_exclusion = data.on_soft_exclusion
-    rules.save()
+    save_versioned(rules, expected_version=expected_version, update_fields=[
+        "incident_count", "window_school_days", "on_any_oss", "on_any_dismissal", "on_soft_exclusion",
+    ])
     audit.record_change(user=actor, obj=rules, action=Action.UPDATE)
     return rules
 

@@ -16,7 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from abrazo.core.submissions import CreateOnceMixin
-from abrazo.directory.forms import DirectoryFormMixin, Section
+from abrazo.directory.forms import DirectoryFormMixin, Section, VersionMixin
 from abrazo.directory.models import Auspice, Classroom, ConsultantProfile, County, Language, SettingType
 from abrazo.intake.models import ConcernCategory, IntakeSettings, Priority, Request, RequesterRole, RequestStatus
 from abrazo.intake.selectors import SuggestionRow, TriageFilters
@@ -351,7 +351,7 @@ class AssignForm(forms.Form):
 # --- Intake rules -------------------------------------------------------------------------------
 
 
-class IntakeSettingsForm(DirectoryFormMixin, forms.Form):
+class IntakeSettingsForm(VersionMixin, DirectoryFormMixin, forms.Form):
     imminent_risk_priority = forms.ChoiceField(
         label=_("A child at imminent risk of suspension or expulsion"), choices=Priority.choices
     )
@@ -383,6 +383,7 @@ class IntakeSettingsForm(DirectoryFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.update(
+                version=rules.version,
                 imminent_risk_priority=rules.imminent_risk_priority,
                 underserved_county_priority=rules.underserved_county_priority,
                 rural_program_priority=rules.rural_program_priority,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from abrazo.core.models import BaseModel, VersionedModel
+from abrazo.core.models import VersionedModel
 from abrazo.directory.models import AgesServed, Auspice, SettingType
 
 
@@ -61,7 +61,7 @@ class ConcernCategory(models.TextChoices):
     OTHER = "other", _("Something else")
 
 
-class IntakeSettings(BaseModel):
+class IntakeSettings(VersionedModel):
     """A network's intake rules: the priority each condition gives, and what triage checks.
 
     The defaults follow DOMAIN.md §2: a child at imminent risk of suspension or expulsion is urgent

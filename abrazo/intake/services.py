@@ -26,7 +26,7 @@ from abrazo.accounts import access
 from abrazo.accounts.models import User
 from abrazo.audit import services as audit
 from abrazo.audit.models import Action
-from abrazo.core.concurrency import StaleEditError
+from abrazo.core.concurrency import StaleEditError, save_versioned
 from abrazo.core.ratelimit import rate_limit_hit
 from abrazo.core.submissions import claim_submission, remember_submission
 from abrazo.directory.models import (
@@ -505,9 +505,20 @@ class IntakeSettingsData:
     duplicate_window_days: int
 
 
+INTAKE_SETTINGS_FIELDS = [
+    "imminent_risk_priority", "underserved_county_priority", "rural_program_priority", "supported_setting_types",
+    "max_child_age_months", "duplicate_window_days",
+]
+
+
 @transaction.atomic
-def intake_settings_update(*, actor: User, network: Network, data: IntakeSettingsData) -> IntakeSettings:
-    """Change a network's intake rules (new requests use them; existing priorities stay as they are)."""
+def intake_settings_update(
+    *, actor: User, network: Network, data: IntakeSettingsData, expected_version: int
+) -> IntakeSettings:
+    """Change a network's intake rules (new requests use them; existing priorities stay as they are).
+
+    `expected_version` is the version the editor loaded (1 for the unsaved defaults, which is also what a first
+    save creates); a stale one raises StaleEditError rather than overwriting a colleague's newer save."""
     access.require(actor, "network.configure", network)
     rules, _created = IntakeSettings.objects.select_for_update().get_or_create(network=network)
     rules.imminent_risk_priority = data.imminent_risk_priority
@@ -516,6 +527,6 @@ def intake_settings_update(*, actor: User, network: Network, data: IntakeSetting
     rules.supported_setting_types = list(data.supported_setting_types)
     rules.max_child_age_months = data.max_child_age_months
     rules.duplicate_window_days = data.duplicate_window_days
-    rules.save()
+    save_versioned(rules, expected_version=expected_version, update_fields=INTAKE_SETTINGS_FIELDS)
     audit.record_change(user=actor, obj=rules, action=Action.UPDATE)
     return rules

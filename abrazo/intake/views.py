@@ -323,7 +323,14 @@ def intake_settings(http_request: HttpRequest) -> HttpResponse:
     rules = services.intake_settings_for(network)
     form = IntakeSettingsForm(http_request.POST if http_request.method == "POST" else None, rules=rules)
     if http_request.method == "POST" and form.is_valid():
-        services.intake_settings_update(actor=_actor(http_request), network=network, data=form.to_data())
-        messages.success(http_request, _("Intake rules saved. New requests follow them."))
-        return redirect(reverse("intake:settings"))
+        try:
+            services.intake_settings_update(
+                actor=_actor(http_request), network=network, data=form.to_data(),
+                expected_version=form.expected_version(),
+            )
+        except StaleEditError as stale:
+            form.mark_stale(current_version=services.intake_settings_for(network).version, message=str(stale))
+        else:
+            messages.success(http_request, _("Intake rules saved. New requests follow them."))
+            return redirect(reverse("intake:settings"))
     return render(http_request, "intake/settings.html", {"form": form, "network": network})

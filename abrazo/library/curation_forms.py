@@ -274,6 +274,10 @@ class TopicForm(DirectoryFormMixin, forms.Form):
     position = forms.IntegerField(label=_("Position in the list"), min_value=0, max_value=1000, required=False)
 
 
+class TopicEditForm(VersionMixin, TopicForm):
+    """A topic as it was loaded, so that a rename over a colleague's newer one is caught."""
+
+
 class NewTopicForm(CreateOnceMixin, TopicForm):
     network = forms.ChoiceField(label=_("Network"))
 

@@ -31,7 +31,7 @@ from abrazo.library.curation_forms import (
     NewTopicForm,
     ResourceFilterForm,
     ResourceForm,
-    TopicForm,
+    TopicEditForm,
     WithdrawForm,
 )
 from abrazo.library.models import Resource, ResourceStatus
@@ -327,14 +327,17 @@ def topic_edit(http_request: HttpRequest, pk: UUID) -> HttpResponse:
                          % {"name": topic.name} if action == "retire"
                          else _("The topic “%(name)s” is offered again.") % {"name": topic.name})
         return redirect("library:curation-topics")
-    form = TopicForm(_post(http_request), initial={"name_en": topic.name_en, "name_es": topic.name_es,
-                                                   "position": topic.position})
+    form = TopicEditForm(_post(http_request), initial={"name_en": topic.name_en, "name_es": topic.name_es,
+                                                       "position": topic.position, "version": topic.version})
     if action == "save" and form.is_valid():
         try:
             services.topic_edit(actor=user, topic=topic, name_en=form.cleaned_data["name_en"],
                                 name_es=form.cleaned_data["name_es"],
                                 position=form.cleaned_data["position"] if form.cleaned_data.get("position")
-                                is not None else topic.position)
+                                is not None else topic.position, expected_version=form.expected_version())
+        except StaleEditError as stale:
+            form.mark_stale(current_version=selectors.topic_get_for(user=user, topic_id=pk).version,
+                            message=str(stale))
         except PermissionDenied:
             form.add_error(None, NOT_ALLOWED)
         except ValidationError as problem:

@@ -92,7 +92,7 @@ class LinkStatus(models.TextChoices):
     BROKEN = "broken", _("Broken")
 
 
-class Topic(BaseModel):
+class Topic(VersionedModel):
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="library_topics")
     key = models.SlugField(_("key"), max_length=60)
     name_en = models.CharField(_("name in English"), max_length=120)

@@ -549,13 +549,17 @@ def topic_create(
 
 
 @transaction.atomic
-def topic_edit(*, actor: Any, topic: Topic, name_en: str, name_es: str, position: int) -> Topic:
-    """Rename or move a topic. Its key stays, so links and imports that name it keep working."""
+def topic_edit(
+    *, actor: Any, topic: Topic, name_en: str, name_es: str, position: int, expected_version: int
+) -> Topic:
+    """Rename or move a topic. Its key stays, so links and imports that name it keep working.
+
+    `expected_version` is the version the editor loaded; a stale one raises StaleEditError."""
     access.require(actor, SITE_EDIT, topic)
     _check_topic(name_en=name_en, name_es=name_es)
     current = Topic.objects.select_for_update().get(pk=topic.pk)
     current.name_en, current.name_es, current.position = name_en.strip(), name_es.strip(), position
-    current.save(update_fields=["name_en", "name_es", "position", "updated_at"])
+    save_versioned(current, expected_version=expected_version, update_fields=["name_en", "name_es", "position"])
     audit.record_change(user=actor, obj=current, action=Action.UPDATE)
     # The topic's names are part of what visitors search and filter by.
     _index_after_commit(*_resources_of(current))

@@ -27,7 +27,7 @@ from abrazo.directory.models import LicenseType
 from abrazo.incidents.models import RaceEthnicity
 
 
-class WorkforceSettings(BaseModel):
+class WorkforceSettings(VersionedModel):
     """Per-network thresholds. Endorsement levels differ by state; 24 and 50 hours are the common ones."""
 
     network = models.OneToOneField("directory.Network", on_delete=models.CASCADE, related_name="workforce_settings")

@@ -9,12 +9,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from abrazo.directory.forms import VersionMixin
 from abrazo.workforce.competency_forms import WorkforceForm
 from abrazo.workforce.models import SupervisionKind, WorkforceSettings
 from abrazo.workforce.settings_services import SettingsData
 
 
-class WorkforceSettingsForm(WorkforceForm):
+class WorkforceSettingsForm(VersionMixin, WorkforceForm):
     endorsement_hours_first = forms.DecimalField(
         label=_("Supervision hours for the first endorsement level"), min_value=Decimal("0.25"), max_digits=6,
         decimal_places=2, help_text=_("Signed-off hours of the kinds that count. Commonly 24."),
@@ -32,16 +33,13 @@ class WorkforceSettingsForm(WorkforceForm):
         label=_("Share of session hours a cohort participant must attend to complete (%)"), min_value=0,
         max_value=100,
     )
-    # When the settings were loaded: a save over a newer one is refused (the settings have no version column).
-    loaded_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
-
     def __init__(self, *args: Any, current: WorkforceSettings, **kwargs: Any) -> None:
         kwargs["initial"] = {
             "endorsement_hours_first": current.endorsement_hours_first,
             "endorsement_hours_second": current.endorsement_hours_second,
             "countable_kinds": list(current.countable_kinds or []),
             "completion_percent": int(current.completion_attendance_share * 100),
-            "loaded_at": current.updated_at.isoformat(),
+            "version": current.version,
         }
         super().__init__(*args, **kwargs)
 
@@ -60,9 +58,3 @@ class WorkforceSettingsForm(WorkforceForm):
             endorsement_hours_second=data["endorsement_hours_second"], countable_kinds=data["countable_kinds"],
             completion_attendance_share=Decimal(data["completion_percent"]) / 100,
         )
-
-    def mark_stale(self, *, current: WorkforceSettings, message: str) -> None:
-        data = self.data.copy()  # type: ignore[attr-defined]
-        data[self.add_prefix("loaded_at")] = current.updated_at.isoformat()
-        self.data = data
-        self.add_error(None, message)

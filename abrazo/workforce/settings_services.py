@@ -4,7 +4,6 @@ toward them, and the share of session hours a cohort participant must attend to 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -12,13 +11,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from abrazo.accounts import access
 from abrazo.audit import services as audit
 from abrazo.audit.models import Action
-from abrazo.core.concurrency import StaleEditError
+from abrazo.core.concurrency import save_versioned
 from abrazo.directory.models import Network
 from abrazo.workforce.models import SupervisionKind, WorkforceSettings
 from abrazo.workforce.selectors import workforce_settings_for
@@ -55,22 +53,19 @@ def _check(data: SettingsData) -> None:
 
 @transaction.atomic
 def workforce_settings_update(
-    *, actor: Any, network: Network, data: SettingsData, expected_updated_at: dt.datetime | None
+    *, actor: Any, network: Network, data: SettingsData, expected_version: int
 ) -> WorkforceSettings:
-    """Save the settings as seen at `expected_updated_at` (StaleEditError if someone saved since)."""
+    """Save the settings as seen at `expected_version` (StaleEditError if someone saved since)."""
     if not access.can(actor, NETWORK_CONFIGURE, network):
         raise PermissionDenied(NETWORK_CONFIGURE)
     _check(data)
     current = workforce_settings_for(network)
-    kinds = [kind for kind in SupervisionKind.values if kind in data.countable_kinds]  # in the usual order
-    loaded = expected_updated_at or current.updated_at
-    changed = WorkforceSettings.objects.filter(pk=current.pk, updated_at=loaded).update(
-        endorsement_hours_first=data.endorsement_hours_first, endorsement_hours_second=data.endorsement_hours_second,
-        countable_kinds=kinds, completion_attendance_share=data.completion_attendance_share,
-        updated_at=timezone.now(),
-    )
-    if changed != 1:
-        raise StaleEditError(str(StaleEditError.message))
-    current.refresh_from_db()
+    current.endorsement_hours_first = data.endorsement_hours_first
+    current.endorsement_hours_second = data.endorsement_hours_second
+    current.countable_kinds = [kind for kind in SupervisionKind.values if kind in data.countable_kinds]  # usual order
+    current.completion_attendance_share = data.completion_attendance_share
+    save_versioned(current, expected_version=expected_version, update_fields=[
+        "endorsement_hours_first", "endorsement_hours_second", "countable_kinds", "completion_attendance_share",
+    ])
     audit.record_change(user=actor, obj=current, action=Action.UPDATE)
     return current

@@ -36,9 +36,9 @@ def workforce_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.workforce_settings_update(actor=request.user, network=network, data=form.to_data(),
-                                               expected_updated_at=form.cleaned_data.get("loaded_at"))
+                                               expected_version=form.expected_version())
         except StaleEditError as stale:
-            form.mark_stale(current=workforce_settings_for(network), message=str(stale))
+            form.mark_stale(current_version=workforce_settings_for(network).version, message=str(stale))
         except PermissionDenied:
             form.add_error(None, _("You may not make this change."))
         except ValidationError as problem:

@@ -192,7 +192,7 @@ class TestSettingsPage:
         assert client.get(url).context["form"].initial["incident_count"] == 3
         # when two incidents in two school days become the threshold
         response = client.post(url, {"incident_count": 2, "window_school_days": 2, "on_any_oss": "on",
-                                     "on_any_dismissal": "on"})
+                                     "on_any_dismissal": "on", "version": 1})  # the defaults' version
         assert response.status_code == 302
         rules = WarningSettings.objects.get(network=world.network)
         assert (rules.incident_count, rules.window_school_days, rules.on_soft_exclusion) == (2, 2, False)

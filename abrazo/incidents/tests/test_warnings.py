@@ -440,16 +440,17 @@ class TestSettings:
 
     def test_an_administrator_changes_the_thresholds(self, world):
         rules = warnings.warning_settings_update(actor=world.people["network_admin"], network=world.network,
-                                                 data=self.data())
+                                                 data=self.data(), expected_version=1)
         assert (rules.incident_count, rules.window_school_days, rules.on_soft_exclusion) == (4, 15, False)
 
     def test_a_coordinator_cannot(self, world):
         with pytest.raises(PermissionDenied):
             warnings.warning_settings_update(actor=world.people["regional_coordinator"], network=world.network,
-                                             data=self.data())
+                                             data=self.data(), expected_version=1)
 
     def test_thresholds_out_of_range_are_refused(self, world):
         with pytest.raises(ValidationError) as refused:
             warnings.warning_settings_update(actor=world.people["network_admin"], network=world.network,
-                                             data=self.data(incident_count=0, window_school_days=500))
+                                             data=self.data(incident_count=0, window_school_days=500),
+                                             expected_version=1)
         assert set(refused.value.message_dict) == {"incident_count", "window_school_days"}

@@ -344,8 +344,10 @@ def test_only_a_network_admin_changes_the_rules(world):
         max_child_age_months=71, duplicate_window_days=30,
     )
     with pytest.raises(PermissionDenied):
-        services.intake_settings_update(actor=world.people["regional_coordinator"], network=world.network, data=data)
-    rules = services.intake_settings_update(actor=world.people["network_admin"], network=world.network, data=data)
+        services.intake_settings_update(actor=world.people["regional_coordinator"], network=world.network, data=data,
+                                        expected_version=1)
+    rules = services.intake_settings_update(actor=world.people["network_admin"], network=world.network, data=data,
+                                            expected_version=1)
     assert rules.rural_program_priority == Priority.HIGH
     assert services.intake_settings_for(world.network).duplicate_window_days == 30
 

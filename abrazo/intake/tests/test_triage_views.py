@@ -231,7 +231,7 @@ def test_the_network_admin_edits_the_intake_rules(world):
     response = client.post(url, {
         "imminent_risk_priority": "urgent", "underserved_county_priority": "urgent",
         "rural_program_priority": "high", "supported_setting_types": ["center", "fcc_small"],
-        "max_child_age_months": "71", "duplicate_window_days": "45",
+        "max_child_age_months": "71", "duplicate_window_days": "45", "version": "1",  # the defaults' version
     })
     assert response.status_code == 302
     rules = IntakeSettings.objects.get(network=world.network)

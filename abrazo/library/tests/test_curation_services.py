@@ -210,5 +210,6 @@ def test_topics_are_for_administrators(world, django_capture_on_commit_callbacks
     # renaming a topic re-indexes the resources that carry it (their topic names are searched)
     resource = ResourceFactory(network=world.network, topics=[first])
     with index_spy() as indexed, django_capture_on_commit_callbacks(execute=True):
-        services.topic_edit(actor=admin, topic=first, name_en="Screens", name_es="Pantallas", position=1)
+        services.topic_edit(actor=admin, topic=first, name_en="Screens", name_es="Pantallas", position=1,
+                            expected_version=first.version)
     assert indexed == [[resource.pk]]

@@ -349,7 +349,7 @@ def test_administrators_manage_topics_and_coordinators_do_not(world):
     assert topic.name_es == "Tiempo frente a pantallas" and topic.position == 13
     # and renames it, then retires it
     assert admin.post(url("topic-edit", topic), {"action": "save", "name_en": "Screens", "name_es": "Pantallas",
-                                                 "position": "2"}).status_code == 302
+                                                 "position": "2", "version": "1"}).status_code == 302
     assert admin.post(url("topic-edit", topic), {"action": "retire"}).status_code == 302
     topic.refresh_from_db()
     assert (topic.name_en, topic.position, topic.is_active, topic.key) == ("Screens", 2, False, "screen-time")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from abrazo.accounts.models import Role
 from abrazo.accounts.tests.factories import make_person
 from abrazo.audit.models import AccessEvent, Action
+from abrazo.core.concurrency import save_versioned
 from abrazo.directory.models import ConsultantProfile
 from abrazo.directory.tests.factories import ConsultantProfileFactory, county
 from abrazo.workforce.models import SupervisionLog, SupervisionStatus, WorkforceSettings
@@ -395,11 +396,11 @@ class TestTheSettingsPage:
         signed_in(client, world.people["network_admin"])
         body = client.get(SETTINGS).content.decode()
         assert re.search(r'name="endorsement_hours_first" value="24(\.00)?"', body)
-        loaded = re.search(r'name="loaded_at" value="([^"]+)"', body).group(1)
+        loaded = re.search(r'name="version" value="([^"]+)"', body).group(1)
         response = client.post(SETTINGS, {
             "endorsement_hours_first": "20", "endorsement_hours_second": "40",
             "countable_kinds": ["reflective", "clinical", "model_fidelity"], "completion_percent": "75",
-            "loaded_at": loaded})
+            "version": loaded})
         assert response.status_code == 302
         settings = WorkforceSettings.objects.get(network=world.network)
         assert (settings.endorsement_hours_first, settings.endorsement_hours_second) == (D(20), D(40))
@@ -422,13 +423,14 @@ class TestTheSettingsPage:
     def test_a_save_over_a_newer_one_is_refused(self, client, world):
         signed_in(client, world.people["network_admin"])
         body = client.get(SETTINGS).content.decode()
-        loaded = re.search(r'name="loaded_at" value="([^"]+)"', body).group(1)
+        loaded = re.search(r'name="version" value="([^"]+)"', body).group(1)
+        # another administrator saves in between (save_versioned bumps the version, as the settings page does)
         settings = workforce_settings_for(world.network)
         settings.endorsement_hours_first = D(30)
-        settings.save()
+        save_versioned(settings, expected_version=settings.version, update_fields=["endorsement_hours_first"])
         response = client.post(SETTINGS, {
             "endorsement_hours_first": "20", "endorsement_hours_second": "40", "countable_kinds": ["reflective"],
-            "completion_percent": "80", "loaded_at": loaded})
+            "completion_percent": "80", "version": loaded})
         assert response.status_code == 200 and "Someone else changed this record" in response.content.decode()
         assert workforce_settings_for(world.network).endorsement_hours_first == D(30)
 
