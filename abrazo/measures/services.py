@@ -34,7 +34,7 @@ from abrazo.audit.models import Action
 from abrazo.core.concurrency import StaleEditError, save_versioned
 from abrazo.core.submissions import AlreadySubmitted as AlreadySubmitted  # re-exported for views and tests
 from abrazo.core.submissions import claim_submission, remember_submission, submitted_pk
-from abrazo.core.tabular import Table, TableError, read_table
+from abrazo.core.tabular import MAX_UPLOAD_BYTES, Table, TableError, read_table
 from abrazo.directory.models import Network
 from abrazo.measures import entered_totals, scoring, specs
 from abrazo.measures.administrations import _age_months, scores_as_stored
@@ -725,6 +725,36 @@ def _cell_number(text: str, *, whole: bool) -> float | None:
     return value
 
 
+_QUOTED = re.compile(r"'([^']*)'")
+
+
+def _norm_file_message(problem: TableError) -> str:
+    """The spreadsheet reader's refusal, in the person's language, naming the problem and what to do.
+
+    The reader (abrazo.core.tabular) words its errors in English for logs and tests; a page must not show them.
+    Where the advice is the same as for the directory and incident imports the words are the same, so the
+    catalogue holds one translation for both."""
+    text = str(problem)
+    if text.startswith("The file is larger than"):
+        return _("The file is larger than %(size)s MB; a norm table is far smaller. Check that you chose the "
+                 "table's file.") % {"size": MAX_UPLOAD_BYTES // (1024 * 1024)}
+    if text.startswith("The file has more than"):
+        return _("The file has more than %(count)s rows.") % {"count": MAX_NORM_ROWS}
+    if text.startswith("The workbook unpacks"):
+        return _("The workbook unpacks to far more data than it holds, so it was not opened. "
+                 "Save it again from your spreadsheet program, or save it as CSV.")
+    if text.startswith("The file is not a valid XLSX"):
+        return _("The file is not a valid XLSX workbook. Save it again as XLSX or CSV.")
+    if text.startswith("The file is empty"):
+        return _("The file is empty.")
+    if text.startswith("The file has no header row"):
+        return _("The file has no header row. The first row must name the columns.")
+    if "appears twice" in text:
+        quoted = _QUOTED.search(text)
+        return _("The column “%(column)s” appears twice in the header.") % {"column": quoted[1] if quoted else "?"}
+    return _("The file could not be read as CSV or XLSX. Save it as CSV (UTF-8) or XLSX and try again.")
+
+
 def _parse_norm_rows(table: Table) -> list[NormRowData]:
     """Every row checked, every problem collected with its line: a person fixes the file once, not line by line."""
     missing = table.missing(NORM_COLUMNS)
@@ -843,9 +873,9 @@ def norm_table_upload(*, actor: User, scale: Scale, upload: IO[bytes], filename:
     if not source:
         raise ValidationError({"source": _("Say where the table comes from (manual, edition, table).")})
     try:
-        table = read_table(upload, filename=filename)
+        table = read_table(upload, filename=filename, max_bytes=MAX_UPLOAD_BYTES, max_rows=MAX_NORM_ROWS)
     except TableError as problem:
-        raise NormFileProblems([str(problem)]) from problem
+        raise NormFileProblems([_norm_file_message(problem)]) from problem
     bands = _age_bands(_parse_norm_rows(table))
     _check_norms(scale, bands)
     rows = [

@@ -225,11 +225,19 @@ DOORS = (
         lambda w: NormTable.objects.count(),
         "xlsx",
         20 * MB,
-        # The norm page shows the spreadsheet reader's own (English) words for a file it cannot read at all.
+        # The norm page translates the spreadsheet reader's refusals (the same words as the imports where the
+        # advice is the same, so the catalogue already has them in Spanish).
         {
-            "oversize": Message("The file is larger than 20 MB."),
-            "disguised": Message("The file is not a valid XLSX workbook."),
-            "zip_bomb": Message("The workbook unpacks to far more data than it holds; it was not opened."),
+            "oversize": Message(
+                "The file is larger than %(size)s MB; a norm table is far smaller. Check that you chose the "
+                "table's file.",
+                {"size": 20},
+            ),
+            "disguised": Message("The file is not a valid XLSX workbook. Save it again as XLSX or CSV."),
+            "zip_bomb": Message(
+                "The workbook unpacks to far more data than it holds, so it was not opened. "
+                "Save it again from your spreadsheet program, or save it as CSV."
+            ),
             "eicar": MALWARE,
         },
     ),
@@ -317,12 +325,7 @@ def test_a_dangerous_upload_is_refused_with_a_clear_message_and_nothing_is_store
     assert files_under(Path(settings.MEDIA_ROOT)) == files_before
 
 
-SPANISH_CASES = [
-    (door, attack)
-    for door in DOORS
-    for attack in ("eicar", "zip_bomb")
-    if door.name != "norm table" or attack == "eicar"
-]
+SPANISH_CASES = [(door, attack) for door in DOORS for attack in ("eicar", "zip_bomb")]
 
 
 @pytest.mark.parametrize(("door", "attack"), SPANISH_CASES, ids=[f"{d.name}-{a}" for d, a in SPANISH_CASES])
