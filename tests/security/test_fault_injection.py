@@ -97,6 +97,21 @@ class Case:
     sends_mail: bool = False
 
 
+@dataclass(frozen=True)
+class Update:
+    """A prepared call that changes an existing row: row counts cannot show its rollback, so `columns` reads
+    the changed columns' stored values, compared before and after."""
+
+    call: Callable[[], Any]
+    columns: Callable[[], Any]
+
+
+def _split(prepared: Callable[[], Any] | Update) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    if isinstance(prepared, Update):
+        return prepared.call, prepared.columns
+    return prepared, lambda: None
+
+
 # --- How each service is called ---------------------------------------------------------------------------
 
 
@@ -269,6 +284,166 @@ def _resource_publish(world: Any) -> Callable[[], Any]:
     )
 
 
+def _an_instrument(world: Any) -> Any:
+    from abrazo.measures.tests.factories import InstrumentFactory, ItemFactory
+
+    instrument = InstrumentFactory(network=world.network, name_en="Teacher stress", languages=["en"])
+    ItemFactory(instrument=instrument, key="stress", required=True)
+    return instrument
+
+
+def _administration_schedule(world: Any) -> Callable[[], Any]:
+    from abrazo.measures import administrations as measures
+
+    episode, instrument = _an_episode(world), _an_instrument(world)
+    return lambda: measures.administration_schedule(
+        actor=world.people["consultant"], episode=episode, instrument=instrument, timepoint="pre"
+    )
+
+
+def _administration_answers(world: Any) -> Update:
+    from abrazo.measures import administrations as measures
+    from abrazo.measures.models import Administration
+    from abrazo.measures.tests.factories import AdministrationFactory
+
+    administration = AdministrationFactory(episode=_an_episode(world), instrument=_an_instrument(world))
+    return Update(
+        lambda: measures.administration_record_answers(
+            actor=world.people["consultant"],
+            administration=administration,
+            answers={"stress": "3"},
+            language="en",
+            source="form",
+            respondent_consent=True,
+        ),
+        lambda: Administration.objects.filter(pk=administration.pk).values("answers", "status", "version").get(),
+    )
+
+
+def _cohort_for_applications(world: Any) -> Any:
+    from abrazo.workforce.tests.factories_application import CohortFactory
+
+    return CohortFactory(network=world.network, region=world.region_a)
+
+
+def _application_submit(world: Any) -> Callable[[], Any]:
+    from abrazo.workforce import application_services
+
+    cohort = _cohort_for_applications(world)
+    data = application_services.ApplicationData(
+        given_name="Lucía",
+        family_name="Hernández",
+        email="lucia@example.org",
+        county=county("06037"),
+        motivation="Quiero acompañar a las maestras.",
+        current_role="Teacher",
+        languages=list(Language.objects.filter(code__in=["en", "es"])),
+    )
+    return lambda: application_services.application_submit(
+        cohort=cohort, data=data, language="es", submission_token="form-1"
+    )
+
+
+def _application_review(world: Any) -> Update:
+    from abrazo.workforce import application_services
+    from abrazo.workforce.models import Application
+    from abrazo.workforce.tests.factories_application import ApplicationFactory
+
+    application = ApplicationFactory(cohort=_cohort_for_applications(world))
+    return Update(
+        lambda: application_services.application_review(
+            actor=world.people["network_admin"],
+            application=application,
+            status="accepted",
+            score=85,
+            notes="Strong references.",
+            expected_version=application.version,
+        ),
+        lambda: (
+            Application.objects.filter(pk=application.pk)
+            .values("status", "review_score", "review_notes", "decided_at", "version")
+            .get()
+        ),
+    )
+
+
+def _application_enrol(world: Any) -> Callable[[], Any]:
+    from abrazo.workforce import application_services
+    from abrazo.workforce.tests.factories_application import ApplicationFactory
+
+    application = ApplicationFactory(cohort=_cohort_for_applications(world), status="accepted")
+    application.languages.set(["en", "es"])
+    return lambda: application_services.application_enrol(actor=world.people["network_admin"], application=application)
+
+
+def _a_group(world: Any) -> Any:
+    from abrazo.consultations.tests.group_factories import GroupFactory
+
+    return GroupFactory(facilitator=ConsultantProfile.objects.get(user=world.people["consultant"]))
+
+
+def _group_member_add(world: Any) -> Callable[[], Any]:
+    group = _a_group(world)
+    return lambda: consultations.group_member_add(
+        actor=world.people["consultant"], group=group, name="Rosa Martínez", role="teacher"
+    )
+
+
+def _group_session_log(world: Any) -> Callable[[], Any]:
+    from abrazo.consultations.tests.group_factories import GroupMemberFactory
+
+    group = _a_group(world)
+    present, absent = GroupMemberFactory(group=group), GroupMemberFactory(group=group)
+    assert absent.pk != present.pk
+    return lambda: consultations.group_session_log(
+        actor=world.people["consultant"],
+        group=group,
+        date=timezone.localdate(),
+        minutes=90,
+        modality=Modality.values[0],
+        present=[present.pk],
+    )
+
+
+def _goal_add(world: Any) -> Callable[[], Any]:
+    episode = _an_episode(world)
+    return lambda: consultations.goal_add(
+        actor=world.people["consultant"], episode=episode, description="Calm goodbyes at drop-off."
+    )
+
+
+def _goal_rate(world: Any) -> Update:
+    from abrazo.consultations.models import Goal
+    from abrazo.consultations.tests.factories import ActionPlanFactory, GoalFactory
+
+    goal = GoalFactory(plan=ActionPlanFactory(episode=_an_episode(world)))
+    return Update(
+        lambda: consultations.goal_rate(
+            actor=world.people["consultant"],
+            goal=Goal.objects.get(pk=goal.pk),
+            attainment=3,
+            expected_version=goal.version,
+        ),
+        lambda: Goal.objects.filter(pk=goal.pk).values("attainment", "rated_at", "version").get(),
+    )
+
+
+def _export_queued(world: Any) -> Callable[[], Any]:
+    from django.test import override_settings
+
+    from abrazo.reports import export_service
+
+    RequestFactory(network=world.network, region=world.region_a, program=world.program_a)
+
+    def call() -> Any:
+        with override_settings(ABRAZO_EXPORT_QUEUE_ROWS=0):  # any export is large: it is queued as a file
+            return export_service.export_start(
+                user=world.people["network_admin"], kind_key="requests", file_format="csv"
+            )
+
+    return call
+
+
 def _audit() -> Any:
     from abrazo.audit import services as audit
 
@@ -316,6 +491,49 @@ CASES = [
         audited("ResourceShare"),
         sends_mail=True,
     ),
+    Case(
+        "measures administration scheduled",
+        _administration_schedule,
+        (_audit(), "record_change"),
+        audited("Administration"),
+    ),
+    Case(
+        "measures answers recorded and scored (an update)",
+        _administration_answers,
+        (_audit(), "record_change"),
+        audited("Administration"),
+    ),
+    Case(
+        "workforce public application (acknowledged by email)",
+        _application_submit,
+        (_audit(), "record"),
+        lambda *args, **kwargs: kwargs.get("object_type") == "workforce.application",
+        sends_mail=True,
+    ),
+    Case(
+        "workforce application review, a decision (an update, emailed)",
+        _application_review,
+        (_audit(), "record_change"),
+        audited("Application"),
+        sends_mail=True,
+    ),
+    Case("workforce applicant enrolled", _application_enrol, (_audit(), "record_change"), audited("Participant")),
+    Case("group member added", _group_member_add, (_audit(), "record_change"), audited("GroupMember")),
+    Case(
+        "group session with its attendance",
+        _group_session_log,
+        (_audit(), "record_change"),
+        audited("GroupSession"),
+    ),
+    Case("goal added (and its action plan)", _goal_add, (_audit(), "record_change"), audited("Goal")),
+    Case("goal rated (an update)", _goal_rate, (_audit(), "record_change"), audited("Goal")),
+    Case(
+        "export queued as a file (built and told by email)",
+        _export_queued,
+        (_audit(), "record"),
+        lambda *args, **kwargs: kwargs.get("action") == "export",
+        sends_mail=True,
+    ),
 ]
 
 
@@ -335,16 +553,17 @@ def stored_files(root: Any) -> list[str]:
 def test_a_late_failure_leaves_no_rows_and_sends_no_mail(
     case: Case, world, monkeypatch, media_root, django_capture_on_commit_callbacks
 ):
-    call = case.prepare(world)
+    call, columns = _split(case.prepare(world))
     module, attribute = case.target
     monkeypatch.setattr(module, attribute, run_then_fail(getattr(module, attribute), case.when))
-    before, files_before = row_counts(), stored_files(media_root)
+    before, files_before, columns_before = row_counts(), stored_files(media_root), columns()
     mail.outbox.clear()
     # when the service fails at its late step
     with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(InjectedFault):
         call()
     # then no table gained or lost a row, no mail went out and nothing waits to be sent at commit
     assert changed_tables(before, row_counts()) == {}
+    assert columns() == columns_before  # an update's changed columns hold their old values
     assert mail.outbox == []
     assert callbacks == []
     # and no stored file outlived its row
@@ -356,7 +575,7 @@ def test_the_same_call_without_the_fault_writes_and_mails(
     case: Case, world, monkeypatch, django_capture_on_commit_callbacks
 ):
     # The control: the injection point is really on the path (it is reached), and the call really writes.
-    call = case.prepare(world)
+    call, columns = _split(case.prepare(world))
     module, attribute = case.target
     reached: list[bool] = []
     original = getattr(module, attribute)
@@ -367,12 +586,14 @@ def test_the_same_call_without_the_fault_writes_and_mails(
         return original(*args, **kwargs)
 
     monkeypatch.setattr(module, attribute, watched)
-    before = row_counts()
+    before, columns_before = row_counts(), columns()
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         call()
     assert reached, f"the fault point {attribute} is not on the path of {case.name}"
     assert changed_tables(before, row_counts()) != {}
+    # and an update really changed the columns its fault case compares
+    assert columns_before is None or columns() != columns_before
     assert bool(mail.outbox) == case.sends_mail
 
 
