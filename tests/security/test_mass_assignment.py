@@ -294,3 +294,135 @@ def test_no_account_page_raises_role_membership_or_staff_flags(matrix_world, url
         )
         == memberships_before
     )
+
+
+# --- every ModelForm in the project, generated --------------------------------------------------------------
+# A form built from a model offers exactly the fields its Meta (or its own declarations) lists. A field that says
+# who owns a record, where it belongs, what state it is in, who may do what, or which version it is must be set by
+# a service from the signed-in person and the URL, never by the form. Every ModelForm the project defines, and
+# every ModelForm a class-based view builds from `model` and `fields`, is checked here; a new one that offers such
+# a field fails until it is listed in INTENDED with the reason.
+
+SENSITIVE_FIELDS = frozenset({
+    "id", "pk", "network", "region", "owner", "created_by", "recorded_by", "submitted_by", "status", "role",
+    "is_staff", "is_superuser", "version", "scopes",
+})
+
+
+def is_sensitive(name: str) -> bool:
+    # every actor column ("uploaded_by", "reviewed_by", ...) and every consent column, besides the named ones
+    return name in SENSITIVE_FIELDS or name.endswith("_by") or "consent" in name
+
+
+# (form, field) -> why the form may offer it. Each was read: the service checks the value against the person's scope.
+INTENDED: dict[tuple[str, str], str] = {
+    ("abrazo.directory.forms.AgencyForm", "region"): (
+        "an agency's region is chosen by its editor; the choices are the network's regions and "
+        "directory.services checks the region belongs to the network"
+    ),
+    ("abrazo.directory.forms.ConsultantForm", "region"): (
+        "a consultant's home region is chosen by a coordinator; the choices are the regions the editor may manage "
+        "and directory.services refuses a region outside the network or one the editor does not coordinate"
+    ),
+}
+
+
+def intended(form_class: type, form_name: str, field_name: str) -> bool:
+    from abrazo.directory.forms import VersionMixin
+
+    if field_name == "version" and issubclass(form_class, VersionMixin):
+        # the version the editor loaded, handed to save_versioned as expected_version to catch a lost update;
+        # it is never written to the row (VersionMixin.expected_version)
+        return True
+    return (form_name, field_name) in INTENDED
+
+
+def _form_modules() -> list[str]:
+    import pkgutil
+
+    import abrazo
+
+    return sorted(
+        module.name
+        for module in pkgutil.walk_packages(abrazo.__path__, "abrazo.")
+        if "forms" in module.name.rsplit(".", 1)[-1]
+        and ".tests" not in module.name
+        and ".migrations" not in module.name
+    )
+
+
+def project_model_forms() -> dict[str, type]:
+    """Every ModelForm defined in the project's code, and every one a routed view builds from `model` and `fields`."""
+    import importlib
+
+    from django import forms
+    from django.forms.models import modelform_factory
+
+    from tests.security.routes import all_routes
+
+    for name in _form_modules():
+        importlib.import_module(name)
+    found: dict[str, type] = {}
+    pending: list[type] = [forms.ModelForm]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        module = cls.__module__
+        if module.startswith("abrazo.") and ".tests" not in module and cls._meta.model is not None:
+            found[f"{module}.{cls.__qualname__}"] = cls
+    for route in all_routes():
+        view_class = getattr(route.callback, "view_class", None)
+        form_class = getattr(view_class, "form_class", None)
+        if isinstance(form_class, type) and issubclass(form_class, forms.ModelForm):
+            found.setdefault(f"{form_class.__module__}.{form_class.__qualname__}", form_class)
+        elif getattr(view_class, "model", None) is not None and getattr(view_class, "fields", None):
+            built = modelform_factory(view_class.model, fields=view_class.fields)  # what the view will render
+            found[f"{route.name or route.route} (built by {view_class.__qualname__})"] = built
+    return found
+
+
+def offered_fields(form_class: type) -> set[str]:
+    """The fields a POST can fill: the form's own fields (Meta.fields and declared ones), less Meta.exclude."""
+    return set(form_class.base_fields)
+
+
+MODEL_FORMS = project_model_forms()
+
+
+def test_the_scan_finds_the_project_s_model_forms():
+    # the scan is only worth something if it sees the forms: the directory's editors are ModelForms (the other
+    # apps' forms are plain forms whose cleaned data a service reads field by field)
+    known = {f"abrazo.directory.forms.{name}" for name in ("ProgramForm", "ClassroomForm", "StaffForm",
+                                                            "ConsultantForm", "AgencyForm")}
+    assert known <= set(MODEL_FORMS), sorted(MODEL_FORMS)
+    # and every entry of INTENDED still names a form and a field it offers (a stale reason hides nothing)
+    for form_name, field_name in INTENDED:
+        assert field_name in offered_fields(MODEL_FORMS[form_name]), (form_name, field_name)
+
+
+@pytest.mark.parametrize("form_name", sorted(MODEL_FORMS))
+def test_no_model_form_offers_a_field_only_a_service_may_set(form_name):
+    form_class = MODEL_FORMS[form_name]
+    exposed = {name for name in offered_fields(form_class) if is_sensitive(name)}
+    unexplained = sorted(name for name in exposed if not intended(form_class, form_name, name))
+    assert not unexplained, (
+        f"{form_name} ({form_class._meta.model.__name__}) offers {unexplained}: set these in the service from the "
+        "person and the URL, or list them in INTENDED with the reason"
+    )
+
+
+def test_the_check_fails_for_a_form_that_offers_the_network():
+    from django import forms
+
+    from abrazo.incidents.models import Child
+
+    class CarelessChildForm(forms.ModelForm):
+        class Meta:
+            model = Child
+            fields = ["code", "network", "version"]
+
+    exposed = {name for name in offered_fields(CarelessChildForm) if is_sensitive(name)}
+    assert exposed == {"network", "version"}
+    # neither is excused: the form is not listed, and its version is the model's column, not VersionMixin's check
+    assert not any(intended(CarelessChildForm, "CarelessChildForm", name) for name in exposed)
+    assert is_sensitive("uploaded_by") and is_sensitive("consent_given_on") and not is_sensitive("code")
