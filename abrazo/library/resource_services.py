@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from abrazo.accounts import access
 from abrazo.audit import services as audit
 from abrazo.audit.models import Action
-from abrazo.core.concurrency import StaleEditError, save_versioned
+from abrazo.core.concurrency import save_versioned
 from abrazo.core.ratelimit import rate_limit_hit
 from abrazo.core.submissions import claim_submission, remember_submission
 from abrazo.core.uploads import refuse_malware_signature
@@ -392,17 +392,19 @@ def resource_edit(
         fields.append("file")
     try:
         save_versioned(current, expected_version=expected_version, update_fields=fields)
-    except StaleEditError:
-        # The curator will send the file again with their next try: the one just stored would be used by nobody.
+        if "file" in fields and current.file.name != previous:
+            # A replaced or removed file is deleted from the media folder once the edit commits.
+            _discard_after_commit(previous, current.file.storage)
+        current.topics.set(topics)
+        audit.record_change(user=actor, obj=current, action=Action.UPDATE)
+        _index_after_commit(current.pk)
+    except BaseException:
+        # The new file was written to storage at once, outside the transaction: a stale version or any later
+        # step failing rolls the row back to the previous file, and the one just stored would be used by nobody
+        # (tests/security/test_fault_injection.py). The curator sends it again with their next try.
         if upload is not None and current.file.name and current.file.name != previous:
             current.file.storage.delete(current.file.name)
         raise
-    if "file" in fields and current.file.name != previous:
-        # A replaced or removed file is deleted from the media folder once the edit commits.
-        _discard_after_commit(previous, current.file.storage)
-    current.topics.set(topics)
-    audit.record_change(user=actor, obj=current, action=Action.UPDATE)
-    _index_after_commit(current.pk)
     return current
 
 

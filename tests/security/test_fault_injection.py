@@ -444,6 +444,34 @@ def _export_queued(world: Any) -> Callable[[], Any]:
     return call
 
 
+def _resource_edit_with_file(world: Any) -> Update:
+    # a curator replaces a resource's link with an uploaded PDF: the file is stored before the row is saved
+    from abrazo.library.models import Resource
+    from abrazo.library.tests.factories_curation import pdf_upload
+
+    resource = ResourceFactory(network=world.network, title="Goodbyes at drop-off")
+    data = resource_services.ResourceData(
+        title="Goodbyes at drop-off (printable)",
+        summary="A one-page guide for teachers.",
+        kind="tip_sheet",
+        language="en",
+        audiences=("families",),
+        url="",
+        age_from_months=12,
+        age_to_months=36,
+    )
+    return Update(
+        lambda: resource_services.resource_edit(
+            actor=world.people["network_admin"],
+            resource=resource,
+            data=data,
+            expected_version=resource.version,
+            upload=pdf_upload(),
+        ),
+        lambda: Resource.objects.filter(pk=resource.pk).values("title", "file", "url", "version").get(),
+    )
+
+
 def _audit() -> Any:
     from abrazo.audit import services as audit
 
@@ -490,6 +518,12 @@ CASES = [
         (_audit(), "record_change"),
         audited("ResourceShare"),
         sends_mail=True,
+    ),
+    Case(
+        "library resource edited with a new PDF (an update, the file stored first)",
+        _resource_edit_with_file,
+        (_audit(), "record_change"),
+        audited("Resource"),
     ),
     Case(
         "measures administration scheduled",
@@ -630,3 +664,16 @@ def test_the_exclusion_of_a_child_sent_home_is_not_left_behind(world, monkeypatc
     assert (Incident.objects.count(), Exclusion.objects.count()) == (before[0] + 1, before[1] + 1)
     assert Exclusion.objects.get(incident__isnull=False, days_lost__gt=Decimal("0")).incident.child.code == "SUN-017"
     assert EarlyWarning.objects.filter(child__code="SUN-017").count() == 1
+
+
+def test_a_resource_edit_failing_after_its_new_pdf_was_stored_deletes_the_pdf(world, monkeypatch, media_root):
+    # A worked example of the file half: the failed edit leaves no PDF on disk, the same edit without the
+    # fault leaves exactly one, which the resource points to.
+    call, _columns = _split(_resource_edit_with_file(world))
+    monkeypatch.setattr(_audit(), "record_change", run_then_fail(_audit().record_change, audited("Resource")))
+    with pytest.raises(InjectedFault):
+        call()
+    assert stored_files(media_root) == []
+    monkeypatch.undo()
+    edited = call()
+    assert stored_files(media_root) == [edited.file.name]
