@@ -46,7 +46,9 @@ def submit(page: Any) -> None:
     # still loaded, and the next goto would then race the POST on the live server's shared SQLite database.
     with page.expect_navigation():
         page.locator("main form.form button[type=submit]").last.click()
-    page.wait_for_load_state()
+    # and for the page it lands on to finish its own requests (htmx fragments), which would otherwise still be
+    # writing (session, audit) when the next page is asked for
+    page.wait_for_load_state("networkidle")
 
 
 def test_family_request_in_spanish_to_closed_episode(live_server, page, pages, world):
