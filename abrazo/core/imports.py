@@ -8,6 +8,7 @@ a confirm ends, so the exceptions, the result and the confirm page's flow live h
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -15,6 +16,7 @@ from typing import Any, Generic, TypeVar
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 KindT = TypeVar("KindT")
 SummaryT = TypeVar("SummaryT")
@@ -100,3 +102,31 @@ def confirm_page(request: HttpRequest, steps: ConfirmSteps, context: dict[str, A
             "form": steps.confirm_form(initial={"token": token}),
         },
     )
+
+
+_QUOTED = re.compile(r"'([^']*)'")
+
+
+def table_error_message(problem: Exception, *, too_large: str, too_many_rows: str) -> str:
+    """The spreadsheet reader's refusal (abrazo.core.tabular words it in English, for logs and tests) in the
+    person's language, naming the problem and what to do. Every upload that reads a table shares these words, so
+    the catalogue holds one translation; `too_large` and `too_many_rows` are the caller's own, already translated
+    advice, since the limits and what to do about them differ (split an import, pick the right norm table)."""
+    text = str(problem)
+    if text.startswith("The file is larger than"):
+        return too_large
+    if text.startswith("The file has more than"):
+        return too_many_rows
+    if text.startswith("The workbook unpacks"):
+        return _("The workbook unpacks to far more data than it holds, so it was not opened. "
+                 "Save it again from your spreadsheet program, or save it as CSV.")
+    if text.startswith("The file is not a valid XLSX"):
+        return _("The file is not a valid XLSX workbook. Save it again as XLSX or CSV.")
+    if text.startswith("The file is empty"):
+        return _("The file is empty.")
+    if text.startswith("The file has no header row"):
+        return _("The file has no header row. The first row must name the columns.")
+    if "appears twice" in text:
+        quoted = _QUOTED.search(text)
+        return _("The column “%(column)s” appears twice in the header.") % {"column": quoted[1] if quoted else "?"}
+    return _("The file could not be read as CSV or XLSX. Save it as CSV (UTF-8) or XLSX and try again.")

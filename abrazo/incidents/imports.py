@@ -39,7 +39,7 @@ from abrazo.accounts import access
 from abrazo.audit import services as audit
 from abrazo.audit.models import Action
 from abrazo.core import crypto, tabular
-from abrazo.core.imports import ImportExpired, ImportRejected, ImportResult
+from abrazo.core.imports import ImportExpired, ImportRejected, ImportResult, table_error_message
 from abrazo.core.storable_text import refused_character, without_refused
 from abrazo.directory.models import Classroom, Language, Program
 from abrazo.equity import rollup
@@ -146,31 +146,16 @@ class ImportFileError(Exception):
 
 # --- reading the upload --------------------------------------------------------------------------------
 
-_QUOTED = re.compile(r"'([^']*)'")
 
 
 def _table_error_message(exc: tabular.TableError, max_bytes: int, max_rows: int = MAX_IMPORT_ROWS) -> str:
     """tabular's messages are English; say the same thing in the person's language."""
-    text = str(exc)
-    if text.startswith("The file is larger than"):
-        return _("The file is larger than %(size)s MB. Split it into smaller files.") % {
-            "size": max_bytes // (1024 * 1024)
-        }
-    if text.startswith("The file has more than"):
-        return _("The file has more than %(rows)s rows. Split it into smaller files.") % {"rows": max_rows}
-    if text.startswith("The workbook unpacks"):
-        return _("The workbook unpacks to far more data than it holds, so it was not opened. "
-                 "Save it again from your spreadsheet program, or save it as CSV.")
-    if text.startswith("The file is not a valid XLSX"):
-        return _("The file is not a valid XLSX workbook. Save it again as XLSX or CSV.")
-    if text.startswith("The file is empty"):
-        return _("The file is empty.")
-    if text.startswith("The file has no header row"):
-        return _("The file has no header row. The first row must name the columns.")
-    if "appears twice" in text:
-        quoted = _QUOTED.search(text)
-        return _("The column “%(column)s” appears twice in the header.") % {"column": quoted[1] if quoted else "?"}
-    return _("The file could not be read as CSV or XLSX. Save it as CSV (UTF-8) or XLSX and try again.")
+    return table_error_message(
+        exc,
+        too_large=_("The file is larger than %(size)s MB. Split it into smaller files.")
+        % {"size": max_bytes // (1024 * 1024)},
+        too_many_rows=_("The file has more than %(rows)s rows. Split it into smaller files.") % {"rows": max_rows},
+    )
 
 
 def read_upload(

@@ -32,6 +32,7 @@ from abrazo.accounts.models import User
 from abrazo.audit import services as audit
 from abrazo.audit.models import Action
 from abrazo.core.concurrency import StaleEditError, save_versioned
+from abrazo.core.imports import table_error_message
 from abrazo.core.submissions import AlreadySubmitted as AlreadySubmitted  # re-exported for views and tests
 from abrazo.core.submissions import claim_submission, remember_submission, submitted_pk
 from abrazo.core.tabular import MAX_UPLOAD_BYTES, Table, TableError, read_table
@@ -725,34 +726,14 @@ def _cell_number(text: str, *, whole: bool) -> float | None:
     return value
 
 
-_QUOTED = re.compile(r"'([^']*)'")
-
-
 def _norm_file_message(problem: TableError) -> str:
-    """The spreadsheet reader's refusal, in the person's language, naming the problem and what to do.
-
-    The reader (abrazo.core.tabular) words its errors in English for logs and tests; a page must not show them.
-    Where the advice is the same as for the directory and incident imports the words are the same, so the
-    catalogue holds one translation for both."""
-    text = str(problem)
-    if text.startswith("The file is larger than"):
-        return _("The file is larger than %(size)s MB; a norm table is far smaller. Check that you chose the "
-                 "table's file.") % {"size": MAX_UPLOAD_BYTES // (1024 * 1024)}
-    if text.startswith("The file has more than"):
-        return _("The file has more than %(count)s rows.") % {"count": MAX_NORM_ROWS}
-    if text.startswith("The workbook unpacks"):
-        return _("The workbook unpacks to far more data than it holds, so it was not opened. "
-                 "Save it again from your spreadsheet program, or save it as CSV.")
-    if text.startswith("The file is not a valid XLSX"):
-        return _("The file is not a valid XLSX workbook. Save it again as XLSX or CSV.")
-    if text.startswith("The file is empty"):
-        return _("The file is empty.")
-    if text.startswith("The file has no header row"):
-        return _("The file has no header row. The first row must name the columns.")
-    if "appears twice" in text:
-        quoted = _QUOTED.search(text)
-        return _("The column “%(column)s” appears twice in the header.") % {"column": quoted[1] if quoted else "?"}
-    return _("The file could not be read as CSV or XLSX. Save it as CSV (UTF-8) or XLSX and try again.")
+    """The spreadsheet reader's refusal in the person's language, with the norm table's own advice on size."""
+    return table_error_message(
+        problem,
+        too_large=_("The file is larger than %(size)s MB; a norm table is far smaller. Check that you chose the "
+                    "table's file.") % {"size": MAX_UPLOAD_BYTES // (1024 * 1024)},
+        too_many_rows=_("The file has more than %(count)s rows.") % {"count": MAX_NORM_ROWS},
+    )
 
 
 def _parse_norm_rows(table: Table) -> list[NormRowData]:
