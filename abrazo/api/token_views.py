@@ -86,4 +86,4 @@ def network_token_list(request: HttpRequest) -> HttpResponse:
         })
         return redirect("api_tokens:network")
     tokens = list(selectors.network_tokens(network=network))
-    return render(request, "api/network_token_list.html", {"tokens": tokens, "network": network})
+    return render(request, "api/network_token_list.html", {"tokens": tokens, "network": network, "now": timezone.now()})

@@ -10,7 +10,6 @@ runs on SQLite, whose in-memory test database serialises connections.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -25,60 +24,17 @@ from abrazo.api.models import IdempotencyKey
 from abrazo.api.tests.factories import api_auth
 from abrazo.consultations import services as consultations
 from abrazo.consultations.models import Contact, Episode
-from abrazo.consultations.tests.factories import EpisodeFactory
 from abrazo.core.submissions import AlreadySubmitted
 from abrazo.core.tests.concurrency import at_once, needs_postgresql
-from abrazo.directory.models import ConsultantProfile, Language
-from abrazo.directory.tests.factories import county
-from abrazo.incidents import birs
+from abrazo.directory.models import Language
 from abrazo.incidents import services as incidents
 from abrazo.incidents.models import Incident
 from abrazo.incidents.tests.factories import ChildFactory
 from abrazo.intake import services as intake
 from abrazo.intake.models import Request
-from abrazo.intake.tests.factories import language
+from tests.security.builders import an_episode, incident_data, request_data
 
 race = pytest.mark.django_db(transaction=True)
-
-
-def request_data() -> intake.RequestData:
-    return intake.RequestData(
-        requester_name="Ana Ruiz",
-        requester_email="ana@example.org",
-        requester_role="director",
-        preferred_language=language("es"),
-        program_name="Casa de Niños",
-        address_line1="12 Elm Street",
-        city="Fresno",
-        postal_code="93701",
-        county=county("06019"),
-        setting_type="center",
-        concern_categories=["behavior"],
-        concern_text="A four-year-old hits other children.",
-        child_specific=True,
-        child_age_months=50,
-    )
-
-
-def incident_data(child: Any) -> incidents.IncidentData:
-    return incidents.IncidentData(
-        child=child,
-        occurred_on=timezone.localdate() - dt.timedelta(days=1),
-        occurred_at=dt.time(9, 15),
-        problem_behavior=birs.ProblemBehavior.PHYSICAL_AGGRESSION,
-        activity=birs.Activity.OUTDOOR,
-        others_involved=birs.OthersInvolved.PEERS,
-        possible_motivation=birs.PossibleMotivation.OBTAIN_ITEM,
-        strategy_response=birs.StrategyResponse.REDIRECT,
-        admin_follow_up=birs.AdminFollowUp.CONTACT_FAMILY,
-    )
-
-
-def an_episode(world: Any) -> Episode:
-    consultant = ConsultantProfile.objects.get(user=world.people["consultant"])
-    return EpisodeFactory(
-        program=world.program_a, consultant=consultant, opened_at=timezone.now() - dt.timedelta(days=5)
-    )
 
 
 def log_contact(actor: User, episode: Episode, key: uuid.UUID) -> Contact:

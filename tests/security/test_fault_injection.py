@@ -21,6 +21,7 @@ runs a queued task at once, so a task queued before commit would show up in the 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -39,16 +40,16 @@ from abrazo.directory.models import ConsultantProfile, Language
 from abrazo.directory.tests.factories import county
 from abrazo.incidents import birs, warnings
 from abrazo.incidents import services as incidents
-from abrazo.incidents.services import IncidentData
 from abrazo.incidents.tests.factories import ChildFactory, IncidentFactory
 from abrazo.intake import services as intake
-from abrazo.intake.tests.factories import RequestFactory, language
+from abrazo.intake.tests.factories import RequestFactory
 from abrazo.library import plan_services, resource_services
 from abrazo.library.tests.factories_plan import PlanResourceFactory, plan_world
 from abrazo.library.tests.factories_resource import ResourceFactory
 from abrazo.workforce import cohort_services
 from abrazo.workforce.selectors import workforce_settings_for
 from abrazo.workforce.tests.factories_cohort import ParticipantFactory, attend_everything, cohort_with_sessions
+from tests.security.builders import an_episode, incident_data, request_data
 
 pytestmark = pytest.mark.django_db
 
@@ -116,25 +117,7 @@ def _split(prepared: Callable[[], Any] | Update) -> tuple[Callable[[], Any], Cal
 
 
 def _request_submit(world: Any) -> Callable[[], Any]:
-    data = intake.RequestData(
-        requester_name="Ana Ruiz",
-        requester_email="ana@example.org",
-        requester_role="director",
-        preferred_language=language("es"),
-        program_name="Casa de Niños",
-        address_line1="12 Elm Street",
-        city="Fresno",
-        postal_code="93701",
-        county=county("06019"),
-        setting_type="center",
-        concern_categories=["behavior"],
-        concern_text="A four-year-old hits other children.",
-        child_specific=True,
-        child_age_months=50,
-    )
-    import uuid
-
-    key = uuid.uuid4()  # the one-time key is claimed in the cache table: it must be released too
+    data, key = request_data(), uuid.uuid4()  # the one-time key is claimed in the cache table: it must be released too
     return lambda: intake.request_submit(network=world.network, data=data, submission_key=key)
 
 
@@ -160,17 +143,8 @@ def _episode_open(world: Any) -> Callable[[], Any]:
     )
 
 
-def _an_episode(world: Any) -> Any:
-    from abrazo.consultations.tests.factories import EpisodeFactory
-
-    consultant = ConsultantProfile.objects.get(user=world.people["consultant"])
-    return EpisodeFactory(
-        program=world.program_a, consultant=consultant, opened_at=timezone.now() - dt.timedelta(days=10)
-    )
-
-
 def _episode_close(world: Any) -> Callable[[], Any]:
-    episode = _an_episode(world)
+    episode = an_episode(world, days_open=10)
     return lambda: consultations.episode_close(
         actor=world.people["consultant"],
         episode=episode,
@@ -182,7 +156,7 @@ def _episode_close(world: Any) -> Callable[[], Any]:
 
 
 def _consent_record(world: Any) -> Callable[[], Any]:
-    episode = _an_episode(world)
+    episode = an_episode(world, days_open=10)
     return lambda: consultations.consent_record(
         actor=world.people["consultant"],
         episode=episode,
@@ -196,7 +170,7 @@ def _consent_record(world: Any) -> Callable[[], Any]:
 def _consent_with_form(world: Any) -> Callable[[], Any]:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    episode = _an_episode(world)
+    episode = an_episode(world, days_open=10)
     scanned = SimpleUploadedFile(
         "Maria Lopez consent.pdf", b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n", content_type="application/pdf"
     )
@@ -212,7 +186,7 @@ def _consent_with_form(world: Any) -> Callable[[], Any]:
 
 
 def _contact_log(world: Any) -> Callable[[], Any]:
-    episode = _an_episode(world)
+    episode = an_episode(world, days_open=10)
     return lambda: consultations.contact_log(
         actor=world.people["consultant"],
         episode=episode,
@@ -230,17 +204,7 @@ def _incident_record(world: Any) -> Callable[[], Any]:
     child = ChildFactory(program=world.program_a, code="SUN-017")
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     IncidentFactory(child=child, occurred_on=yesterday)
-    data = IncidentData(
-        child=child,
-        occurred_on=yesterday,
-        occurred_at=dt.time(9, 15),
-        problem_behavior=birs.ProblemBehavior.PHYSICAL_AGGRESSION,
-        activity=birs.Activity.OUTDOOR,
-        others_involved=birs.OthersInvolved.PEERS,
-        possible_motivation=birs.PossibleMotivation.OBTAIN_ITEM,
-        strategy_response=birs.StrategyResponse.REDIRECT,
-        admin_follow_up=birs.AdminFollowUp.SENT_HOME_REST_OF_DAY,
-    )
+    data = incident_data(child, occurred_on=yesterday, admin_follow_up=birs.AdminFollowUp.SENT_HOME_REST_OF_DAY)
     return lambda: incidents.incident_record(actor=world.people["program_staff"], program=world.program_a, data=data)
 
 
@@ -295,7 +259,7 @@ def _an_instrument(world: Any) -> Any:
 def _administration_schedule(world: Any) -> Callable[[], Any]:
     from abrazo.measures import administrations as measures
 
-    episode, instrument = _an_episode(world), _an_instrument(world)
+    episode, instrument = an_episode(world, days_open=10), _an_instrument(world)
     return lambda: measures.administration_schedule(
         actor=world.people["consultant"], episode=episode, instrument=instrument, timepoint="pre"
     )
@@ -306,7 +270,7 @@ def _administration_answers(world: Any) -> Update:
     from abrazo.measures.models import Administration
     from abrazo.measures.tests.factories import AdministrationFactory
 
-    administration = AdministrationFactory(episode=_an_episode(world), instrument=_an_instrument(world))
+    administration = AdministrationFactory(episode=an_episode(world, days_open=10), instrument=_an_instrument(world))
     return Update(
         lambda: measures.administration_record_answers(
             actor=world.people["consultant"],
@@ -406,7 +370,7 @@ def _group_session_log(world: Any) -> Callable[[], Any]:
 
 
 def _goal_add(world: Any) -> Callable[[], Any]:
-    episode = _an_episode(world)
+    episode = an_episode(world, days_open=10)
     return lambda: consultations.goal_add(
         actor=world.people["consultant"], episode=episode, description="Calm goodbyes at drop-off."
     )
@@ -416,7 +380,7 @@ def _goal_rate(world: Any) -> Update:
     from abrazo.consultations.models import Goal
     from abrazo.consultations.tests.factories import ActionPlanFactory, GoalFactory
 
-    goal = GoalFactory(plan=ActionPlanFactory(episode=_an_episode(world)))
+    goal = GoalFactory(plan=ActionPlanFactory(episode=an_episode(world, days_open=10)))
     return Update(
         lambda: consultations.goal_rate(
             actor=world.people["consultant"],
