@@ -8,7 +8,6 @@ a confirm ends, so the exceptions, the result and the confirm page's flow live h
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -17,6 +16,8 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+
+from abrazo.core.tabular import TableError
 
 KindT = TypeVar("KindT")
 SummaryT = TypeVar("SummaryT")
@@ -104,29 +105,25 @@ def confirm_page(request: HttpRequest, steps: ConfirmSteps, context: dict[str, A
     )
 
 
-_QUOTED = re.compile(r"'([^']*)'")
-
-
-def table_error_message(problem: Exception, *, too_large: str, too_many_rows: str) -> str:
-    """The spreadsheet reader's refusal (abrazo.core.tabular words it in English, for logs and tests) in the
-    person's language, naming the problem and what to do. Every upload that reads a table shares these words, so
-    the catalogue holds one translation; `too_large` and `too_many_rows` are the caller's own, already translated
-    advice, since the limits and what to do about them differ (split an import, pick the right norm table)."""
-    text = str(problem)
-    if text.startswith("The file is larger than"):
+def table_error_message(problem: TableError, *, too_large: str, too_many_rows: str) -> str:
+    """The spreadsheet reader's refusal in the person's language, naming the problem and what to do. Every upload
+    that reads a table shares these words, so the catalogue holds one translation; `too_large` and `too_many_rows`
+    are the caller's own, already translated advice, since the limits and what to do about them differ (split an
+    import, pick the right norm table)."""
+    code = problem.code
+    if code == TableError.TOO_LARGE:
         return too_large
-    if text.startswith("The file has more than"):
+    if code == TableError.TOO_MANY_ROWS:
         return too_many_rows
-    if text.startswith("The workbook unpacks"):
+    if code == TableError.UNPACKS_TOO_MUCH:
         return _("The workbook unpacks to far more data than it holds, so it was not opened. "
                  "Save it again from your spreadsheet program, or save it as CSV.")
-    if text.startswith("The file is not a valid XLSX"):
+    if code == TableError.NOT_XLSX:
         return _("The file is not a valid XLSX workbook. Save it again as XLSX or CSV.")
-    if text.startswith("The file is empty"):
+    if code == TableError.EMPTY:
         return _("The file is empty.")
-    if text.startswith("The file has no header row"):
+    if code == TableError.NO_HEADER:
         return _("The file has no header row. The first row must name the columns.")
-    if "appears twice" in text:
-        quoted = _QUOTED.search(text)
-        return _("The column “%(column)s” appears twice in the header.") % {"column": quoted[1] if quoted else "?"}
+    if code == TableError.DUPLICATE_COLUMN:
+        return _("The column “%(column)s” appears twice in the header.") % {"column": problem.column}
     return _("The file could not be read as CSV or XLSX. Save it as CSV (UTF-8) or XLSX and try again.")

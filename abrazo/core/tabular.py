@@ -26,7 +26,26 @@ MAX_ROWS = 200_000
 
 
 class TableError(ValueError):
-    """The file cannot be read as a table at all (as opposed to a row with a bad value)."""
+    """The file cannot be read as a table at all (as opposed to a row with a bad value).
+
+    The message is English, for logs and tests; `code` says which refusal it is, so that the page that shows it
+    can word it in the person's language without reading the English (core.imports.table_error_message), and
+    `column` names the offending header where there is one.
+    """
+
+    NO_HEADER = "no_header"
+    DUPLICATE_COLUMN = "duplicate_column"
+    TOO_MANY_ROWS = "too_many_rows"
+    EMPTY = "empty"
+    NOT_CSV = "not_csv"
+    NOT_XLSX = "not_xlsx"
+    UNPACKS_TOO_MUCH = "unpacks_too_much"
+    TOO_LARGE = "too_large"
+
+    def __init__(self, message: str, *, code: str, column: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.column = column
 
 
 @dataclass
@@ -65,11 +84,11 @@ def _build(header: Sequence[Any], body: Iterable[tuple[int, Sequence[Any]]], max
     while columns and not columns[-1]:
         columns.pop()
     if not columns:
-        raise TableError("The file has no header row.")
+        raise TableError("The file has no header row.", code=TableError.NO_HEADER)
     seen: set[str] = set()
     for name in columns:
         if name and name in seen:
-            raise TableError(f"The column {name!r} appears twice.")
+            raise TableError(f"The column {name!r} appears twice.", code=TableError.DUPLICATE_COLUMN, column=name)
         seen.add(name)
     table = Table(columns=columns)
     for line, values in body:
@@ -77,7 +96,9 @@ def _build(header: Sequence[Any], body: Iterable[tuple[int, Sequence[Any]]], max
         if not any(texts):
             continue  # blank lines, and the empty rows spreadsheets leave at the bottom
         if len(table.rows) >= max_rows:
-            raise TableError(f"The file has more than {max_rows} rows; split it into smaller files.")
+            raise TableError(
+                f"The file has more than {max_rows} rows; split it into smaller files.", code=TableError.TOO_MANY_ROWS
+            )
         texts += [""] * (len(columns) - len(texts))
         table.rows.append({name: texts[i] for i, name in enumerate(columns) if name})
         table.line_numbers.append(line)
@@ -96,14 +117,16 @@ def read_csv_text(text: str, *, max_rows: int = MAX_ROWS) -> Table:
     try:
         header = next(reader)
     except StopIteration as exc:
-        raise TableError("The file is empty.") from exc
+        raise TableError("The file is empty.", code=TableError.EMPTY) from exc
     except csv.Error as exc:
-        raise TableError(f"The file is not readable as CSV: {exc}") from exc
+        raise TableError(f"The file is not readable as CSV: {exc}", code=TableError.NOT_CSV) from exc
     try:
         # reader.line_num is the physical line the row ended on, which is what a text editor shows.
         return _build(header, ((reader.line_num, row) for row in reader), max_rows)
     except csv.Error as exc:
-        raise TableError(f"The file is not readable as CSV (line {reader.line_num}): {exc}") from exc
+        raise TableError(
+            f"The file is not readable as CSV (line {reader.line_num}): {exc}", code=TableError.NOT_CSV
+        ) from exc
 
 
 def check_xlsx_archive(raw: bytes) -> None:
@@ -112,9 +135,11 @@ def check_xlsx_archive(raw: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile as exc:
-        raise TableError("The file is not a valid XLSX workbook.") from exc
+        raise TableError("The file is not a valid XLSX workbook.", code=TableError.NOT_XLSX) from exc
     if unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_UNPACK_RATIO * max(len(raw), 1):
-        raise TableError("The workbook unpacks to far more data than it holds; it was not opened.")
+        raise TableError(
+            "The workbook unpacks to far more data than it holds; it was not opened.", code=TableError.UNPACKS_TOO_MUCH
+        )
 
 
 def read_xlsx_bytes(raw: bytes, *, max_rows: int = MAX_ROWS) -> Table:
@@ -124,12 +149,12 @@ def read_xlsx_bytes(raw: bytes, *, max_rows: int = MAX_ROWS) -> Table:
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for damaged files
-        raise TableError("The file is not a valid XLSX workbook.") from exc
+        raise TableError("The file is not a valid XLSX workbook.", code=TableError.NOT_XLSX) from exc
     try:
         rows = workbook.worksheets[0].iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
-            raise TableError("The file is empty.")
+            raise TableError("The file is empty.", code=TableError.EMPTY)
         return _build(header, ((index, row) for index, row in enumerate(rows, start=2)), max_rows)
     finally:
         workbook.close()
@@ -141,7 +166,7 @@ def read_table(
     """Read an uploaded CSV or XLSX file (decided by its name and its first bytes)."""
     raw = upload.read(max_bytes + 1)
     if len(raw) > max_bytes:
-        raise TableError(f"The file is larger than {max_bytes // (1024 * 1024)} MB.")
+        raise TableError(f"The file is larger than {max_bytes // (1024 * 1024)} MB.", code=TableError.TOO_LARGE)
     if raw.startswith(b"PK\x03\x04") or filename.lower().endswith((".xlsx", ".xlsm")):
         return read_xlsx_bytes(raw, max_rows=max_rows)
     return read_csv_text(_decode(raw), max_rows=max_rows)
