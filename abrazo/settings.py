@@ -53,6 +53,10 @@ ABRAZO_FIELD_KEYS = env_list("ABRAZO_FIELD_KEYS")
 if PRODUCTION and not ABRAZO_FIELD_KEYS:
     raise RuntimeError("ABRAZO_FIELD_KEYS must be set in production (see `abrazo rotate_field_keys --generate`)")
 
+# Keys that sign backup manifests (abrazo.core.backup), newest first: the first signs, any verifies. When unset,
+# SECRET_KEY (and SECRET_KEY_FALLBACKS) sign, so a backup restores wherever the same secret is configured.
+ABRAZO_BACKUP_KEYS = env_list("ABRAZO_BACKUP_KEYS")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 

@@ -7,7 +7,11 @@ A backup is one tar file holding three parts and a manifest:
 - `media.tar.gz`: the uploaded files under MEDIA_ROOT (signed consent forms, library files, prepared
   exports), which the database rows point at and which are worthless without them and vice versa;
 - `manifest.json`: when, which database vendor, the applied migrations, the row count of every table and
-  the sha256 of each part.
+  the sha256 of each part;
+- `manifest.sig`: an HMAC-SHA256 of the manifest's bytes under the backup key (ABRAZO_BACKUP_KEYS, else
+  SECRET_KEY). The checksums catch damage; the signature catches someone who rewrote a part and then the
+  manifest to match, since they do not hold the key. An unsigned or wrongly signed backup is refused unless
+  the operator says to trust it (`--trust-unsigned`).
 
 The row counts and the migrations are read from the same instant as the dump (PostgreSQL: an exported
 snapshot that pg_dump then uses; SQLite: the copy itself), so a verification can demand equality.
@@ -43,9 +47,12 @@ from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.executor import MigrationExecutor
 from django.db.utils import load_backend
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
+SIGNING_SALT = "abrazo.core.backup.manifest"
 MEDIA_PART = "media.tar.gz"
 DATABASE_PARTS = {"postgresql": "database.pgdump", "sqlite": "database.sqlite3"}
 HASH_CHUNK = 1024 * 1024
@@ -222,6 +229,37 @@ def _archive_media(media_root: Path, target: Path) -> int:
     return files
 
 
+def _signing_keys() -> list[str]:
+    """Newest first: the first signs, every one verifies, so changing the key leaves older backups usable."""
+    configured = list(getattr(settings, "ABRAZO_BACKUP_KEYS", []))
+    return configured or [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+
+
+def sign_manifest(manifest_bytes: bytes, key: str | None = None) -> str:
+    """The manifest's signature under `key` (default: the newest backup key), as hex."""
+    secret = key if key is not None else _signing_keys()[0]
+    return salted_hmac(SIGNING_SALT, manifest_bytes, secret=secret, algorithm="sha256").hexdigest()
+
+
+def _check_signature(path: Path, manifest_bytes: bytes, signature: bytes | None, trust_unsigned: bool) -> None:
+    if signature is None:
+        if trust_unsigned:
+            return
+        raise BackupError(
+            f"{path} is not signed, so nothing shows its manifest was written by Abrazo. If you made it yourself "
+            "with an earlier release and kept it where only operators can write, pass --trust-unsigned."
+        )
+    text = signature.decode("ascii", errors="replace").strip()
+    if any(constant_time_compare(text, sign_manifest(manifest_bytes, key)) for key in _signing_keys()):
+        return
+    if trust_unsigned:
+        return
+    raise BackupError(
+        f"{path}: the manifest's signature does not match: the manifest was altered, or the backup was signed with "
+        "a key this installation does not hold (ABRAZO_BACKUP_KEYS, else SECRET_KEY). Nothing was restored."
+    )
+
+
 def default_backup_path() -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return Path(settings.VAR_DIR) / "backups" / f"abrazo-{stamp}.tar"
@@ -258,12 +296,14 @@ def create_backup(
                 for name in (database_part, MEDIA_PART)
             },
         }
-        (work / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
+        manifest_bytes = json.dumps(manifest, indent=2, sort_keys=True).encode()
+        (work / MANIFEST).write_bytes(manifest_bytes)
+        (work / SIGNATURE).write_text(sign_manifest(manifest_bytes))
         partial = output.with_name(output.name + ".partial")
         # Children's records: readable by the operating account only, from the first byte written.
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "wb") as raw, tarfile.open(fileobj=raw, mode="w") as bundle:
-            for name in (MANIFEST, database_part, MEDIA_PART):
+            for name in (MANIFEST, SIGNATURE, database_part, MEDIA_PART):
                 bundle.add(work / name, arcname=name)
         # A backup appears under its final name only once complete, so a crash never leaves a file that
         # looks like a backup but is not one.
@@ -275,9 +315,10 @@ def create_backup(
 
 
 @contextlib.contextmanager
-def opened_backup(path: Path) -> Iterator[tuple[dict[str, Any], Path]]:
-    """Unpack a backup into a temporary folder after checking its manifest and every part's sha256;
-    yields (manifest, folder). Raises BackupError for a missing, truncated or altered file."""
+def opened_backup(path: Path, *, trust_unsigned: bool = False) -> Iterator[tuple[dict[str, Any], Path]]:
+    """Unpack a backup into a temporary folder after checking its manifest's signature and every part's
+    sha256; yields (manifest, folder). Raises BackupError for a missing, truncated, altered or unsigned file
+    (an unsigned or wrongly signed one is let through only with `trust_unsigned`)."""
     if not path.is_file():
         raise BackupError(f"No backup file at {path}")
     with tempfile.TemporaryDirectory(prefix="abrazo-restore-") as scratch:
@@ -287,8 +328,13 @@ def opened_backup(path: Path) -> Iterator[tuple[dict[str, Any], Path]]:
                 names = set(bundle.getnames())
                 if MANIFEST not in names:
                     raise BackupError(f"{path} is not an Abrazo backup (no {MANIFEST})")
-                manifest = json.loads(bundle.extractfile(MANIFEST).read())  # type: ignore[union-attr]
+                manifest_bytes = bundle.extractfile(MANIFEST).read()  # type: ignore[union-attr]
+                signature = bundle.extractfile(SIGNATURE).read() if SIGNATURE in names else None  # type: ignore[union-attr]
+                _check_signature(path, manifest_bytes, signature, trust_unsigned)
+                manifest = json.loads(manifest_bytes)
                 expected = set(manifest.get("parts", {})) | {MANIFEST}
+                if signature is not None:
+                    expected.add(SIGNATURE)
                 if names != expected:
                     raise BackupError(f"{path} holds {sorted(names)}, the manifest lists {sorted(expected)}")
                 bundle.extractall(work, filter="data")
@@ -419,12 +465,17 @@ def _restore_media(work: Path, media_root: Path) -> int:
 
 
 def restore_backup(
-    path: Path, *, connection: BaseDatabaseWrapper | None = None, force: bool = False, media_root: Path | None = None
+    path: Path,
+    *,
+    connection: BaseDatabaseWrapper | None = None,
+    force: bool = False,
+    media_root: Path | None = None,
+    trust_unsigned: bool = False,
 ) -> dict[str, Any]:
     """Restore the database and the uploaded files from a backup, after verifying its checksums.
     Refuses a database that holds any table unless `force` (which drops everything in it first)."""
     connection = connection or connections["default"]
-    with opened_backup(path) as (manifest, work):
+    with opened_backup(path, trust_unsigned=trust_unsigned) as (manifest, work):
         if not database_is_empty(connection):
             if not force:
                 raise BackupError(
@@ -496,10 +547,10 @@ def _check_media(work: Path, manifest: dict[str, Any]) -> list[str]:
     return []
 
 
-def verify_backup(path: Path, *, like_alias: str = "default") -> Verification:
+def verify_backup(path: Path, *, like_alias: str = "default", trust_unsigned: bool = False) -> Verification:
     """Restore the backup into a scratch database, check migrations and row counts, then drop it."""
     try:
-        with opened_backup(path) as (manifest, work):
+        with opened_backup(path, trust_unsigned=trust_unsigned) as (manifest, work):
             verification = Verification(manifest=manifest)
             verification.problems.extend(_check_media(work, manifest))
             with scratch_database(manifest["vendor"], like_alias=like_alias) as scratch:

@@ -8,6 +8,7 @@ uniquely named and dropped, pass or fail.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tarfile
 from io import BytesIO, StringIO
@@ -110,16 +111,24 @@ def test_backup_command_with_verify_reports_success(records: dict[str, Any], tmp
         assert scratch_names() <= scratch_before  # the scratch database was dropped
 
 
-def _rewrite_part(path: Path, name: str, change: Any) -> None:
-    """Rewrite one member of a backup tar, keeping the manifest as it was (an altered or damaged part)."""
+def _members(path: Path) -> dict[str, bytes]:
     with tarfile.open(path) as bundle:
-        members = {member.name: bundle.extractfile(member).read() for member in bundle.getmembers()}  # type: ignore[union-attr]
-    members[name] = change(members[name])
+        return {member.name: bundle.extractfile(member).read() for member in bundle.getmembers()}  # type: ignore[union-attr]
+
+
+def _write_members(path: Path, members: dict[str, bytes]) -> None:
     with tarfile.open(path, "w") as bundle:
         for member_name, data in members.items():
             info = tarfile.TarInfo(member_name)
             info.size = len(data)
             bundle.addfile(info, BytesIO(data))
+
+
+def _rewrite_part(path: Path, name: str, change: Any) -> None:
+    """Rewrite one member of a backup tar, keeping the others as they were (an altered or damaged part)."""
+    members = _members(path)
+    members[name] = change(members[name])
+    _write_members(path, members)
 
 
 def test_verify_catches_a_tampered_database_part(records: dict[str, Any], tmp_path: Path) -> None:
@@ -163,8 +172,98 @@ def test_verify_catches_row_counts_that_differ_from_the_manifest(records: dict[s
         return json.dumps(manifest).encode()
 
     _rewrite_part(path, backup.MANIFEST, claim_one_more)
+    _rewrite_part(path, backup.SIGNATURE, lambda _old: _signature_of_manifest(path))  # signed by the key holder
     verification = backup.verify_backup(path)
     assert verification.problems == ["Table consultations_contact: 3 rows restored, the manifest says 4"]
+
+
+def _member(path: Path, name: str) -> bytes:
+    return _members(path)[name]
+
+
+def _signature_of_manifest(path: Path, key: str | None = None) -> bytes:
+    return backup.sign_manifest(_member(path, backup.MANIFEST), key).encode()
+
+
+def _drop_member(path: Path, name: str) -> None:
+    members = _members(path)
+    del members[name]
+    _write_members(path, members)
+
+
+def test_a_part_and_manifest_rewritten_to_match_are_caught_by_the_signature(records: dict[str, Any], tmp_path: Path):
+    # given a backup whose media part was swapped and whose manifest was then rewritten to carry the new checksum
+    # (what someone able to write to backup storage, but without the key, could do)
+    path = tmp_path / "forged.tar"
+    backup.create_backup(path)
+    forged_media = BytesIO()
+    with tarfile.open(fileobj=forged_media, mode="w:gz") as archive:
+        info = tarfile.TarInfo("consent/planted.pdf")
+        info.size = 4
+        archive.addfile(info, BytesIO(b"evil"))
+    _rewrite_part(path, backup.MEDIA_PART, lambda _old: forged_media.getvalue())
+
+    def matching_checksum(data: bytes) -> bytes:
+        manifest = json.loads(data)
+        manifest["parts"][backup.MEDIA_PART]["sha256"] = hashlib.sha256(forged_media.getvalue()).hexdigest()
+        manifest["parts"][backup.MEDIA_PART]["bytes"] = len(forged_media.getvalue())
+        return json.dumps(manifest, indent=2, sort_keys=True).encode()
+
+    _rewrite_part(path, backup.MANIFEST, matching_checksum)
+    # then verification, a restore and the restore command all refuse it, and nothing was restored
+    verification = backup.verify_backup(path)
+    assert len(verification.problems) == 1 and "the manifest's signature does not match" in verification.problems[0]
+    with pytest.raises(backup.BackupError, match="signature does not match"):
+        backup.restore_backup(path, force=True, media_root=tmp_path / "restored-media")
+    assert not (tmp_path / "restored-media").exists()
+    with pytest.raises(CommandError, match="signature does not match"):
+        call_command("restore", "--verify-only", str(path), stdout=StringIO())
+    # and with the same forgery re-signed under the key, the checksums pass: the signature was the only guard
+    _rewrite_part(path, backup.SIGNATURE, lambda _old: _signature_of_manifest(path))
+    assert backup.verify_backup(path).ok
+
+
+def test_an_unsigned_backup_is_refused_unless_the_operator_trusts_it(records: dict[str, Any], tmp_path: Path):
+    path = tmp_path / "unsigned.tar"
+    backup.create_backup(path)
+    _drop_member(path, backup.SIGNATURE)
+    refused = backup.verify_backup(path)
+    assert len(refused.problems) == 1 and "is not signed" in refused.problems[0]
+    with pytest.raises(CommandError, match="--trust-unsigned"):
+        call_command("restore", "--verify-only", str(path), stdout=StringIO())
+    # the operator vouches for it
+    assert backup.verify_backup(path, trust_unsigned=True).ok
+    out = StringIO()
+    call_command("restore", "--verify-only", "--trust-unsigned", str(path), stdout=out)
+    assert "signature not required" in out.getvalue()
+
+
+def test_a_backup_signed_under_another_key_needs_that_key(records: dict[str, Any], tmp_path: Path, settings: Any):
+    path = tmp_path / "old-key.tar"
+    settings.ABRAZO_BACKUP_KEYS = ["the-key-of-last-year"]
+    backup.create_backup(path)
+    assert _member(path, backup.SIGNATURE) == _signature_of_manifest(path, "the-key-of-last-year")
+    # a new key alone cannot vouch for it
+    settings.ABRAZO_BACKUP_KEYS = ["the-key-of-this-year"]
+    assert "signature does not match" in backup.verify_backup(path).problems[0]
+    # kept after the new key, the old key still verifies (and the new one signs the next backup)
+    settings.ABRAZO_BACKUP_KEYS = ["the-key-of-this-year", "the-key-of-last-year"]
+    assert backup.verify_backup(path).ok
+    newer = tmp_path / "new-key.tar"
+    backup.create_backup(newer)
+    assert _member(newer, backup.SIGNATURE) == _signature_of_manifest(newer, "the-key-of-this-year")
+
+
+def test_without_backup_keys_the_secret_key_and_its_fallbacks_sign(records: dict[str, Any], tmp_path: Path, settings):
+    settings.ABRAZO_BACKUP_KEYS = []
+    path = tmp_path / "secret.tar"
+    backup.create_backup(path)
+    assert _member(path, backup.SIGNATURE) == _signature_of_manifest(path, settings.SECRET_KEY)
+    old_secret = settings.SECRET_KEY
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-rotated-secret-" + "y" * 40, [old_secret]
+    assert backup.verify_backup(path).ok
+    settings.SECRET_KEY_FALLBACKS = []
+    assert not backup.verify_backup(path).ok
 
 
 def test_restore_refuses_a_non_empty_database_without_force(records: dict[str, Any], tmp_path: Path) -> None:

@@ -45,16 +45,17 @@ class Command(BaseCommand):
             report_verification(self, target)
 
 
-def report_verification(command: BaseCommand, path: Path) -> None:
+def report_verification(command: BaseCommand, path: Path, *, trust_unsigned: bool = False) -> None:
     """Verify a backup and say so; any problem is a CommandError (exit status 1) listing them all."""
     started = time.monotonic()
-    verification = backup.verify_backup(path)
+    verification = backup.verify_backup(path, trust_unsigned=trust_unsigned)
     if not verification.ok:
         raise CommandError(
             f"Backup {path} FAILED verification:\n" + "\n".join(f"  - {problem}" for problem in verification.problems)
         )
     command.stdout.write(
         f"Backup {path} verified: restored into a scratch database, no unapplied migrations, row counts of "
-        f"{verification.tables_checked} tables match the manifest, checksums match "
+        f"{verification.tables_checked} tables match the manifest, "
+        f"{'checksums match (signature not required)' if trust_unsigned else 'the signature and checksums match'} "
         f"({time.monotonic() - started:.1f} s)"
     )

@@ -1,7 +1,7 @@
 """`abrazo restore FILE [--force]` and `abrazo restore --verify-only FILE`.
 
 Restores the database and the uploaded files from a backup made by `abrazo backup`, after checking
-every part's checksum. A database that holds any table is refused unless --force, which drops
+the manifest's signature and every part's checksum. A database that holds any table is refused unless --force, which drops
 everything in it first: a restore over live data must be a decision, not a slip.
 """
 
@@ -29,13 +29,20 @@ class Command(BaseCommand):
             action="store_true",
             help="Change nothing: restore into a scratch database, check migrations and row counts, drop it.",
         )
+        parser.add_argument(
+            "--trust-unsigned",
+            action="store_true",
+            help="Accept a backup whose manifest is unsigned or signed with a key this installation does not hold.",
+        )
 
-    def handle(self, *args: Any, file: Path, force: bool, verify_only: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, file: Path, force: bool, verify_only: bool, trust_unsigned: bool, **options: Any
+    ) -> None:
         if verify_only:
-            report_verification(self, file)
+            report_verification(self, file, trust_unsigned=trust_unsigned)
             return
         try:
-            manifest = backup.restore_backup(file, force=force)
+            manifest = backup.restore_backup(file, force=force, trust_unsigned=trust_unsigned)
         except backup.BackupError as exc:
             raise CommandError(f"Restore stopped: {exc}") from exc
         self.stdout.write(
