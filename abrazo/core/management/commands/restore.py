@@ -1,8 +1,8 @@
 """`abrazo restore FILE [--force]` and `abrazo restore --verify-only FILE`.
 
-Restores the database and the uploaded files from a backup made by `abrazo backup`, after checking
-the manifest's signature and every part's checksum. A database that holds any table is refused unless --force, which drops
-everything in it first: a restore over live data must be a decision, not a slip.
+Restores the database and the uploaded files from a backup made by `abrazo backup`, after checking the
+manifest's signature and every part's checksum. A database that holds any table is refused unless --force,
+which drops everything in it first: a restore over live data must be a decision, not a slip.
 """
 
 from __future__ import annotations
