@@ -57,6 +57,11 @@ if PRODUCTION and not ABRAZO_FIELD_KEYS:
 # SECRET_KEY (and SECRET_KEY_FALLBACKS) sign, so a backup restores wherever the same secret is configured.
 ABRAZO_BACKUP_KEYS = env_list("ABRAZO_BACKUP_KEYS")
 
+# A ClamAV daemon every upload is streamed to (abrazo.core.uploads): `unix:/run/clamav/clamd.ctl` or
+# `tcp:host:3310`. Empty: only the built-in EICAR test-signature gate runs. When set, the check fails closed.
+ABRAZO_CLAMD_ADDRESS = os.environ.get("ABRAZO_CLAMD_ADDRESS", "")
+ABRAZO_CLAMD_TIMEOUT = float(os.environ.get("ABRAZO_CLAMD_TIMEOUT", "30"))
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
