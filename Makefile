@@ -60,7 +60,7 @@ MYPY_TARGETS = $(wildcard abrazo/*/services.py abrazo/*/selectors.py abrazo/*/en
 	abrazo/reports/export_service.py abrazo/reports/export_kinds.py abrazo/reports/export_writers.py \
 	abrazo/core/tabular.py abrazo/core/streaming.py abrazo/api/base.py \
 	abrazo/core/backup.py abrazo/core/mail.py abrazo/core/logging.py abrazo/core/uploads.py abrazo/core/unavailable.py \
-	abrazo/core/cache.py abrazo/audit/break_glass_services.py abrazo/audit/break_glass_selectors.py abrazo/accounts/passwords.py
+	abrazo/core/cache.py abrazo/audit/break_glass_services.py abrazo/audit/break_glass_selectors.py abrazo/accounts/passwords.py abrazo/core/management/commands/grant_app_role.py
 
 lint: install
 	$(BIN)/ruff check .
