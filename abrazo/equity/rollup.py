@@ -1,10 +1,10 @@
 """Keeping the ChildYear rollup current (see equity/models.py).
 
-Every row is written by one INSERT ... SELECT shared by the refresh of a few children and the rebuild of
-a network, so the two cannot disagree. It is plain SQL that PostgreSQL and SQLite both run: the school
-years are a small VALUES list made here (one row per year with its first and last day) instead of
-`generate_series`, which SQLite lacks; dates are compared with dates, never taken apart, so no
-date function of either database is needed.
+Every row is written by one INSERT ... SELECT (one grouping of enrolment-years, incidents and exclusions)
+shared by the refresh of a few children and the rebuild of a network, so the two cannot disagree. It is
+plain SQL that PostgreSQL and SQLite both run: the school years are a small VALUES list made here (one row
+per year with its first and last day) instead of `generate_series`, which SQLite lacks; dates are compared
+with dates, never taken apart, so no date function of either database is needed.
 
 Rows are inserted in (school year, child) order. A year's rows then sit together on disk (the dashboard
 reads one year), and the child indexes and foreign-key checks walk their keys in order instead of at
@@ -39,53 +39,53 @@ _INSERT = """
         home_language, incidents, iss, oss, dismissals, exclusions, days_lost
     )
     WITH years (y, y_start, y_end) AS (VALUES {years}),
-    enrolled AS (
-        SELECT DISTINCT en.child_id AS child_id, y.y AS y
+    facts (child_id, y, enrolled, incidents, iss, oss, dismissals, exclusions, days_lost) AS (
+        -- One row per enrolment-year, incident and exclusion, summed per (child, year) below: a single
+        -- grouping, where joining three grouped sets made SQLite scan the two counts for every enrolled
+        -- child (quadratic: a state-scale rebuild never finished).
+        SELECT en.child_id, y.y, 1, 0, 0, 0, 0, 0, 0
         FROM incidents_enrollment en
         JOIN years y ON en.start_date <= y.y_end
              AND (en.end_date >= y.y_start OR (en.end_date IS NULL AND (y.y <= %s OR en.start_date >= y.y_start)))
         WHERE en.{scope}
-    ),
-    incident_counts AS (
-        SELECT i.child_id AS child_id, y.y AS y, COUNT(*) AS incidents,
-               SUM(CASE WHEN i.is_iss THEN 1 ELSE 0 END) AS iss,
-               SUM(CASE WHEN i.is_oss THEN 1 ELSE 0 END) AS oss,
-               SUM(CASE WHEN i.is_dismissal THEN 1 ELSE 0 END) AS dismissals,
-               SUM(CASE WHEN i.is_iss OR i.is_oss OR i.is_dismissal THEN 1 ELSE 0 END) AS exclusions
+        UNION ALL
+        SELECT i.child_id, y.y, 0, 1,
+               CASE WHEN i.is_iss THEN 1 ELSE 0 END,
+               CASE WHEN i.is_oss THEN 1 ELSE 0 END,
+               CASE WHEN i.is_dismissal THEN 1 ELSE 0 END,
+               CASE WHEN i.is_iss OR i.is_oss OR i.is_dismissal THEN 1 ELSE 0 END,
+               0
         FROM incidents_incident i
         JOIN years y ON i.occurred_on >= y.y_start AND i.occurred_on <= y.y_end
         WHERE i.{scope}
-        GROUP BY i.child_id, y.y
-    ),
-    exclusion_counts AS (
+        UNION ALL
         -- An exclusion recorded with its incident is that incident (already counted by its flags);
         -- only those recorded on their own add an event. Days lost count for every exclusion.
-        SELECT x.child_id AS child_id, y.y AS y,
-               SUM(CASE WHEN x.incident_id IS NULL AND x.kind = 'iss' THEN 1 ELSE 0 END) AS iss,
-               SUM(CASE WHEN x.incident_id IS NULL AND x.kind = 'oss' THEN 1 ELSE 0 END) AS oss,
-               SUM(CASE WHEN x.incident_id IS NULL AND x.kind = 'dismissal' THEN 1 ELSE 0 END) AS dismissals,
-               SUM(CASE WHEN x.incident_id IS NULL AND x.kind IN ('iss', 'oss', 'dismissal') THEN 1 ELSE 0 END)
-                   AS exclusions,
-               SUM(x.days_lost) AS days_lost
+        SELECT x.child_id, y.y, 0, 0,
+               CASE WHEN x.incident_id IS NULL AND x.kind = 'iss' THEN 1 ELSE 0 END,
+               CASE WHEN x.incident_id IS NULL AND x.kind = 'oss' THEN 1 ELSE 0 END,
+               CASE WHEN x.incident_id IS NULL AND x.kind = 'dismissal' THEN 1 ELSE 0 END,
+               CASE WHEN x.incident_id IS NULL AND x.kind IN ('iss', 'oss', 'dismissal') THEN 1 ELSE 0 END,
+               COALESCE(x.days_lost, 0)
         FROM incidents_exclusion x
         JOIN years y ON x.starts_on >= y.y_start AND x.starts_on <= y.y_end
         WHERE x.{scope}
-        GROUP BY x.child_id, y.y
+    ),
+    per_year AS (
+        -- Only the years a child was enrolled get a row; events in other years are not counted.
+        SELECT child_id, y, SUM(incidents) AS incidents, SUM(iss) AS iss, SUM(oss) AS oss,
+               SUM(dismissals) AS dismissals, SUM(exclusions) AS exclusions, SUM(days_lost) AS days_lost
+        FROM facts
+        GROUP BY child_id, y
+        HAVING MAX(enrolled) = 1
     )
-    SELECT c.network_id, p.region_id, c.program_id, c.id, e.y, c.race_ethnicity, c.gender, c.iep, c.dll,
+    SELECT c.network_id, p.region_id, c.program_id, c.id, t.y, c.race_ethnicity, c.gender, c.iep, c.dll,
            COALESCE(c.home_language_id, ''),
-           COALESCE(ic.incidents, 0),
-           COALESCE(ic.iss, 0) + COALESCE(xc.iss, 0),
-           COALESCE(ic.oss, 0) + COALESCE(xc.oss, 0),
-           COALESCE(ic.dismissals, 0) + COALESCE(xc.dismissals, 0),
-           COALESCE(ic.exclusions, 0) + COALESCE(xc.exclusions, 0),
-           COALESCE(xc.days_lost, 0)
-    FROM enrolled e
-    JOIN incidents_child c ON c.id = e.child_id
+           t.incidents, t.iss, t.oss, t.dismissals, t.exclusions, t.days_lost
+    FROM per_year t
+    JOIN incidents_child c ON c.id = t.child_id
     JOIN directory_program p ON p.id = c.program_id
-    LEFT JOIN incident_counts ic ON ic.child_id = e.child_id AND ic.y = e.y
-    LEFT JOIN exclusion_counts xc ON xc.child_id = e.child_id AND xc.y = e.y
-    ORDER BY e.y, e.child_id
+    ORDER BY t.y, t.child_id
 """
 
 
