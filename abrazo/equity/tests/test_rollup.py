@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from abrazo.equity import rollup
@@ -198,3 +198,21 @@ def test_command_names_an_unknown_network(world: Any) -> None:
     with pytest.raises(CommandError, match="nowhere"):
         call_command("equity_rollup", "--network", "nowhere")
 
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the plan of SQLite's query planner")
+def test_the_rebuild_drives_from_one_scan_and_looks_up_the_rest_on_sqlite(db):
+    # A state-scale rebuild on SQLite once never finished: the statement joined three grouped sets and SQLite
+    # scanned both counts again for every enrolled child. The plan's top level must now drive from one scan
+    # and look everything else up through an index.
+    years, year_params = rollup._years_between(date(2024, 7, 1), date(2026, 6, 30))
+    statement = rollup._INSERT.format(years=years, scope="network_id = %s")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN QUERY PLAN " + statement, [*year_params, CURRENT, "n", "n", "n"]
+        )
+        plan = cursor.fetchall()
+    top_level = [detail for _id, parent, _unused, detail in plan if parent == 0]
+    scans = [detail for detail in top_level if detail.startswith("SCAN")]
+    assert len(scans) == 1, top_level
+    assert any(detail.startswith("SEARCH c ") for detail in top_level), top_level
