@@ -242,22 +242,19 @@ def sign_manifest(manifest_bytes: bytes, key: str | None = None) -> str:
 
 
 def _check_signature(path: Path, manifest_bytes: bytes, signature: bytes | None, trust_unsigned: bool) -> None:
+    if trust_unsigned:
+        return  # the operator vouches for this file, signed or not
     if signature is None:
-        if trust_unsigned:
-            return
         raise BackupError(
             f"{path} is not signed, so nothing shows its manifest was written by Abrazo. If you made it yourself "
             "with an earlier release and kept it where only operators can write, pass --trust-unsigned."
         )
     text = signature.decode("ascii", errors="replace").strip()
-    if any(constant_time_compare(text, sign_manifest(manifest_bytes, key)) for key in _signing_keys()):
-        return
-    if trust_unsigned:
-        return
-    raise BackupError(
-        f"{path}: the manifest's signature does not match: the manifest was altered, or the backup was signed with "
-        "a key this installation does not hold (ABRAZO_BACKUP_KEYS, else SECRET_KEY). Nothing was restored."
-    )
+    if not any(constant_time_compare(text, sign_manifest(manifest_bytes, key)) for key in _signing_keys()):
+        raise BackupError(
+            f"{path}: the manifest's signature does not match: the manifest was altered, or the backup was signed "
+            "with a key this installation does not hold (ABRAZO_BACKUP_KEYS, else SECRET_KEY). Nothing was restored."
+        )
 
 
 def default_backup_path() -> Path:
@@ -472,7 +469,7 @@ def restore_backup(
     media_root: Path | None = None,
     trust_unsigned: bool = False,
 ) -> dict[str, Any]:
-    """Restore the database and the uploaded files from a backup, after verifying its checksums.
+    """Restore the database and the uploaded files from a backup, after verifying its signature and checksums.
     Refuses a database that holds any table unless `force` (which drops everything in it first)."""
     connection = connection or connections["default"]
     with opened_backup(path, trust_unsigned=trust_unsigned) as (manifest, work):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from io import StringIO
 
 import psycopg
 import pytest
@@ -75,7 +76,7 @@ def an_event() -> AccessEvent:
 @postgresql_only
 def test_the_application_role_may_append_to_the_ledger_but_never_rewrite_or_unguard_it(app_role):
     event = an_event()
-    call_command("grant_app_role", app_role, stdout=_Quiet())
+    call_command("grant_app_role", app_role, stdout=StringIO())
     columns = ", ".join(
         f'"{field.column}"' for field in AccessEvent._meta.concrete_fields if not field.primary_key
     )
@@ -101,7 +102,7 @@ def test_the_application_role_may_append_to_the_ledger_but_never_rewrite_or_ungu
 
 @postgresql_only
 def test_the_application_role_may_read_and_write_every_other_table(app_role):
-    call_command("grant_app_role", app_role, stdout=_Quiet())
+    call_command("grant_app_role", app_role, stdout=StringIO())
     tables = application_tables(connection)
     assert {"django_session", "django_migrations", "directory_program"} <= set(tables)
     with connect_as(app_role) as app:
@@ -117,25 +118,25 @@ def test_the_application_role_may_read_and_write_every_other_table(app_role):
 
 @postgresql_only
 def test_check_reports_a_privilege_granted_by_hand_and_granting_again_takes_it_back(app_role):
-    call_command("grant_app_role", app_role, stdout=_Quiet())
-    call_command("grant_app_role", app_role, "--check", stdout=_Quiet())  # passes as granted
+    call_command("grant_app_role", app_role, stdout=StringIO())
+    call_command("grant_app_role", app_role, "--check", stdout=StringIO())  # passes as granted
     admin_sql(f'GRANT UPDATE ON "{LEDGER}" TO "{app_role}"')
-    errors = _Quiet()
+    errors = StringIO()
     with pytest.raises(CommandError, match="1 privilege problem"):
-        call_command("grant_app_role", app_role, "--check", stdout=_Quiet(), stderr=errors)
-    assert f"{app_role} may UPDATE on {LEDGER}, which it must not" in errors.text
-    call_command("grant_app_role", app_role, stdout=_Quiet())
-    call_command("grant_app_role", app_role, "--check", stdout=_Quiet())
+        call_command("grant_app_role", app_role, "--check", stdout=StringIO(), stderr=errors)
+    assert f"{app_role} may UPDATE on {LEDGER}, which it must not" in errors.getvalue()
+    call_command("grant_app_role", app_role, stdout=StringIO())
+    call_command("grant_app_role", app_role, "--check", stdout=StringIO())
 
 
 @postgresql_only
 def test_check_reports_a_table_the_role_cannot_write(app_role):
-    call_command("grant_app_role", app_role, stdout=_Quiet())
+    call_command("grant_app_role", app_role, stdout=StringIO())
     admin_sql(f'REVOKE DELETE ON "django_session" FROM "{app_role}"')
-    errors = _Quiet()
+    errors = StringIO()
     with pytest.raises(CommandError):
-        call_command("grant_app_role", app_role, "--check", stdout=_Quiet(), stderr=errors)
-    assert "may not DELETE on django_session, which the application needs" in errors.text
+        call_command("grant_app_role", app_role, "--check", stdout=StringIO(), stderr=errors)
+    assert "may not DELETE on django_session, which the application needs" in errors.getvalue()
 
 
 @postgresql_only
@@ -144,17 +145,17 @@ def test_a_role_that_owns_tables_or_bypasses_grants_is_refused(app_role):
         cursor.execute("SELECT current_user")
         owner = cursor.fetchone()[0]
     with pytest.raises(CommandError, match=r"superuser|owns the tables"):
-        call_command("grant_app_role", owner, stdout=_Quiet())
+        call_command("grant_app_role", owner, stdout=StringIO())
     with pytest.raises(CommandError, match="no role called"):
-        call_command("grant_app_role", "no_such_role_here", stdout=_Quiet())
+        call_command("grant_app_role", "no_such_role_here", stdout=StringIO())
     # a role that was given a table of its own is told why that is unsafe
     admin_sql(f'CREATE TABLE "owned_{app_role}" (id int)')
     admin_sql(f'ALTER TABLE "owned_{app_role}" OWNER TO "{app_role}"')
     try:
-        errors = _Quiet()
+        errors = StringIO()
         with pytest.raises(CommandError):
-            call_command("grant_app_role", app_role, stdout=_Quiet(), stderr=errors)
-        assert "an owner can drop the audit triggers" in errors.text
+            call_command("grant_app_role", app_role, stdout=StringIO(), stderr=errors)
+        assert "an owner can drop the audit triggers" in errors.getvalue()
     finally:
         admin_sql(f'DROP TABLE "owned_{app_role}"')
 
@@ -162,23 +163,10 @@ def test_a_role_that_owns_tables_or_bypasses_grants_is_refused(app_role):
 @pytest.mark.skipif(connection.vendor == "postgresql", reason="the SQLite answer")
 def test_on_sqlite_the_command_says_the_triggers_are_the_guard():
     with pytest.raises(CommandError, match="only on PostgreSQL"):
-        call_command("grant_app_role", "abrazo_app", stdout=_Quiet())
+        call_command("grant_app_role", "abrazo_app", stdout=StringIO())
 
 
 def _first_column(table: str) -> str:
     with connection.cursor() as cursor:
         described = connection.introspection.get_table_description(cursor, table)
     return f'"{described[0].name}"'
-
-
-class _Quiet:
-    """A stdout/stderr for call_command that keeps what was written."""
-
-    def __init__(self) -> None:
-        self.text = ""
-
-    def write(self, text: str) -> None:
-        self.text += text
-
-    def flush(self) -> None:
-        pass

@@ -45,12 +45,12 @@ def application_tables(connection: Any) -> list[str]:
     return sorted(expected & present)
 
 
-def privilege_problems(connection: Any, role: str) -> list[str]:
-    """What the role can do that it should not, or cannot do that the application needs."""
+def privilege_problems(connection: Any, role: str, tables: list[str]) -> list[str]:
+    """What the role can do on `tables` that it should not, or cannot do that the application needs."""
     append_only = set(append_only_tables())
     problems: list[str] = []
     with connection.cursor() as cursor:
-        for table in application_tables(connection):
+        for table in tables:
             wanted = APPEND_ONLY_PRIVILEGES if table in append_only else APP_PRIVILEGES
             for privilege in (*APP_PRIVILEGES, *NEVER):
                 cursor.execute("SELECT has_table_privilege(%s, %s, %s)", [role, f"public.{table}", privilege])
@@ -100,19 +100,20 @@ class Command(BaseCommand):
                 f"{role!r} is the role running this command, which owns the tables. Run migrations and this command "
                 "as the owner role and name the application's role here."
             )
+        tables = application_tables(connection)
         if not options["check"]:
-            self._grant(connection, role)
-        problems = privilege_problems(connection, role)
+            self._grant(connection, role, tables)
+        problems = privilege_problems(connection, role, tables)
         if problems:
             for problem in problems:
                 self.stderr.write(problem)
             raise CommandError(f"{len(problems)} privilege problem(s) for {role!r}.")
         self.stdout.write(
-            f"{role}: read and write on {len(application_tables(connection))} tables; "
+            f"{role}: read and write on {len(tables)} tables; "
             f"read and append only on {', '.join(append_only_tables())}."
         )
 
-    def _grant(self, connection: Any, role: str) -> None:
+    def _grant(self, connection: Any, role: str, tables: list[str]) -> None:
         quote = connection.ops.quote_name
         append_only = set(append_only_tables())
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
@@ -120,7 +121,7 @@ class Command(BaseCommand):
             cursor.execute(f"GRANT USAGE ON SCHEMA public TO {quote(role)}")
             # Start from nothing, so a privilege granted by hand earlier (UPDATE on the ledger, say) is taken back.
             cursor.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {quote(role)}")
-            for table in application_tables(connection):
+            for table in tables:
                 privileges = APPEND_ONLY_PRIVILEGES if table in append_only else APP_PRIVILEGES
                 cursor.execute(f"GRANT {', '.join(privileges)} ON {quote(table)} TO {quote(role)}")
             # Inserting into a table with an identity or serial key takes the next value of its sequence.
